@@ -1,0 +1,78 @@
+# The one entry point of the kit. Every target sets up what it needs: a virtual environment in
+# .venv with the pinned dependencies of pyproject.toml, created on first use.
+# Run `make help` for the list.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+HW     ?=
+JOBS   ?= 2
+OUT    ?=
+SEEDS  ?= 3
+export OMP_NUM_THREADS ?= 1
+
+# Homeworks present in this tree (a handout has one).
+HOMEWORKS := $(sort $(patsubst %/,%,$(dir $(wildcard hw*/README.md))))
+HWS := $(if $(HW),$(HW),$(HOMEWORKS))
+STAFF := $(wildcard autograder/engine)
+
+.PHONY: help venv test check demo grade grade-all handout autograder data bench audit stubs lint staff-only
+
+help: ## list the targets
+	@echo "usage: make TARGET [HW=hwN] [...]"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 14
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP) ## create .venv and install the pinned dependencies
+
+test: $(STAMP) ## public tests against your code in hw*/submission (HW=hwN for one)
+	$(PY) -m pytest $(addsuffix /tests,$(HWS))
+
+data: $(STAMP) ## download every data set, or copy it from DATA_MIRROR=dir
+	$(PY) -m data $(if $(DATASETS),$(DATASETS),)
+
+staff-only:
+	@test -n "$(STAFF)" || { echo "this target is for course staff: it needs the autograder/ folder of the kit repository"; exit 2; }
+
+check: $(STAMP) staff-only ## everything staff need to trust the kit (what CI runs)
+	$(PY) -m ruff check .
+	$(PY) -m autograder.engine.stubgen --check
+	$(PY) -m pytest -q
+	$(PY) -m autograder check --jobs $(JOBS) --seeds $(SEEDS) $(if $(HW),--hw $(HW),)
+
+demo: $(STAMP) staff-only ## grade every reference and every blank handout; print one table
+	$(PY) -m autograder demo --jobs $(JOBS) $(if $(HW),--hw $(HW),)
+
+grade: $(STAMP) staff-only ## grade one submission: HW=hwN SUBMISSION=zip|folder [OUT=results.json]
+	@test -n "$(HW)" -a -n "$(SUBMISSION)" || { echo "usage: make grade HW=hwN SUBMISSION=path [OUT=results.json]"; exit 2; }
+	$(PY) -m autograder grade --hw $(HW) --submission "$(SUBMISSION)" --out "$(if $(OUT),$(OUT),results.json)"
+
+grade-all: $(STAMP) staff-only ## grade a folder: HW=hwN SUBMISSIONS=dir [OUT=dir] [JOBS=n]
+	@test -n "$(HW)" -a -n "$(SUBMISSIONS)" || { echo "usage: make grade-all HW=hwN SUBMISSIONS=dir [OUT=dir] [JOBS=n]"; exit 2; }
+	$(PY) -m autograder grade-all --hw $(HW) --submissions "$(SUBMISSIONS)" --out "$(if $(OUT),$(OUT),grading-out)" --jobs $(JOBS)
+
+handout: $(STAMP) staff-only ## dist/hwN-handout.zip for students (HW=hwN)
+	@test -n "$(HW)" || { echo "usage: make handout HW=hwN"; exit 2; }
+	$(PY) -m autograder handout --hw $(HW)
+
+autograder: $(STAMP) staff-only ## dist/hwN-autograder.zip for Gradescope (HW=hwN)
+	@test -n "$(HW)" || { echo "usage: make autograder HW=hwN"; exit 2; }
+	$(PY) -m autograder package --hw $(HW)
+
+stubs: $(STAMP) staff-only ## regenerate hw*/submission from autograder/solutions
+	$(PY) -m autograder.engine.stubgen $(HW)
+
+bench: $(STAMP) staff-only ## measure and write BENCHMARKS.md
+	$(PY) -m autograder bench $(if $(HW),--hw $(HW),)
+
+audit: $(STAMP) staff-only ## 20 gradings of each reference and stub with different seeds; into BENCHMARKS.md
+	$(PY) -m autograder audit --runs 20 $(if $(HW),--hw $(HW),)
+
+lint: $(STAMP) ## ruff
+	$(PY) -m ruff check .

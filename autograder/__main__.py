@@ -1,0 +1,7 @@
+"""`python -m autograder COMMAND ...`: the staff command line (see `python -m autograder --help`)."""
+
+import sys
+
+from autograder.engine.cli import main
+
+sys.exit(main())

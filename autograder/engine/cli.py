@@ -1,0 +1,123 @@
+"""The staff command line behind the Makefile targets.
+
+  grade       grade one submission (zip, folder or .py) and write results.json
+  grade-all   grade every zip/folder of a folder in parallel, plus gradebook.csv
+  demo        grade every reference and every blank handout; print one table
+  check       everything staff need to trust the kit (what CI runs)
+  handout     build dist/hwN-handout.zip
+  package     build dist/hwN-autograder.zip for Gradescope
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from .suite import KIT_ROOT, homeworks
+
+
+def _cmd_grade(args: argparse.Namespace) -> int:
+    from .grade import grade
+    from .results import format_table
+
+    data = grade(args.hw, Path(args.submission), Path(args.out), seed=args.seed,
+                 tests=args.tests.split(",") if args.tests else None,
+                 kit_root=Path(args.kit_root) if args.kit_root else KIT_ROOT)
+    if not args.quiet:
+        print(format_table(data, title=f"{args.hw}: {args.submission}"))
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _cmd_grade_all(args: argparse.Namespace) -> int:
+    from .batch import grade_all
+
+    outcomes = grade_all(args.hw, Path(args.submissions), Path(args.out), jobs=args.jobs, seed=args.seed)
+    for o in outcomes:
+        score = f"{o.results['score']:g}" if o.results else "-"
+        print(f"{o.submission_id:40s} {score:>8s}  {o.seconds:6.1f} s  {o.error}")
+    print(f"wrote {len(outcomes)} results and {Path(args.out) / 'gradebook.csv'}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(args.hw.split(",") if args.hw else homeworks(), jobs=args.jobs)
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .selfcheck import run_checks
+
+    return run_checks(args.hw.split(",") if args.hw else homeworks(), jobs=args.jobs, seeds=args.seeds)
+
+
+def _cmd_handout(args: argparse.Namespace) -> int:
+    from .packaging import build_handout
+
+    print(f"wrote {build_handout(args.hw, Path(args.dist))}")
+    return 0
+
+
+def _cmd_package(args: argparse.Namespace) -> int:
+    from .packaging import build_autograder
+
+    print(f"wrote {build_autograder(args.hw, Path(args.dist))}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("grade", help="grade one submission")
+    p.add_argument("--hw", required=True)
+    p.add_argument("--submission", required=True, help="zip, folder, or .py file")
+    p.add_argument("--out", default="results.json")
+    p.add_argument("--seed", type=int, default=0, help="grading seed")
+    p.add_argument("--tests", default="", help="comma-separated test function names to run (default all)")
+    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--kit-root", default="", help=argparse.SUPPRESS)
+    p.set_defaults(run=_cmd_grade)
+
+    p = sub.add_parser("grade-all", help="grade every zip/folder in a folder")
+    p.add_argument("--hw", required=True)
+    p.add_argument("--submissions", required=True)
+    p.add_argument("--out", default="grading-out")
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(run=_cmd_grade_all)
+
+    p = sub.add_parser("demo", help="grade references and blank handouts; print one table")
+    p.add_argument("--hw", default="", help="comma-separated homeworks (default all)")
+    p.add_argument("--jobs", type=int, default=2)
+    p.set_defaults(run=_cmd_demo)
+
+    p = sub.add_parser("check", help="everything staff need to trust the kit")
+    p.add_argument("--hw", default="")
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--seeds", type=int, default=3, help="gradings of each reference with different seeds")
+    p.set_defaults(run=_cmd_check)
+
+    for name, run, help_text in (("handout", _cmd_handout, "build the student handout zip"),
+                                 ("package", _cmd_package, "build the Gradescope autograder zip")):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--hw", required=True)
+        p.add_argument("--dist", default=str(KIT_ROOT / "dist"))
+        p.set_defaults(run=run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (ValueError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+

@@ -1,0 +1,83 @@
+"""Grading one submission exactly as Gradescope will: intake, hidden suite over a sandboxed worker,
+results.json. Used by `make grade`, by `run_autograder` on Gradescope, and once per submission by
+`make grade-all` (each in its own process).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .intake import SubmissionError, read_submission
+from .results import Report, TestResult
+from .suite import KIT_ROOT, Suite, load_suite
+
+
+def pytest_args(suite: Suite, *, seed: int, results: Path, tests: list[str] | None,
+                submission_dir: Path | None = None, student_impl: str | None = None,
+                notes: list[str] | None = None) -> list[str]:
+    args = [str(suite.tests_dir), "-p", "autograder.engine.plugin", "--homework", suite.homework,
+            "--grading-seed", str(seed), "--results-json", str(results), "--assert=plain",
+            "-p", "no:cacheprovider", "-qq", "--tb=no", "--no-header", "-W", "ignore"]
+    if suite.kit_root != KIT_ROOT:
+        args += ["--kit-root", str(suite.kit_root)]
+    if submission_dir is not None:
+        args += ["--submission-dir", str(submission_dir)]
+    if student_impl is not None:
+        args += ["--student-impl", student_impl]
+    for note in notes or []:
+        args += ["--grading-note", note]
+    if tests:
+        args += ["-k", " or ".join(tests)]
+    return args
+
+
+def _all_failed(suite: Suite, message: str, started: float) -> dict[str, Any]:
+    """A results.json for a submission that could not be read: every test, each failed, one reason.
+
+    The tests are collected (not run) so that the entry list is the same as for a graded one.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        listing = Path(tmp) / "listing.json"
+        with contextlib.redirect_stdout(io.StringIO()):
+            pytest.main([*pytest_args(suite, seed=0, results=listing, tests=None), "--collect-only"])
+        data = json.loads(listing.read_text()) if listing.is_file() else {"tests": []}
+    tests = [TestResult(name=t["name"], number=t["number"], max_score=t["max_score"], output=message,
+                        visibility=t["visibility"], tags=t["tags"]) for t in data["tests"]]
+    return Report(tests=tests, execution_time=time.monotonic() - started, output=message).to_gradescope()
+
+
+def grade(homework: str, submission: Path, results: Path, *, seed: int = 0,
+          tests: list[str] | None = None, kit_root: Path = KIT_ROOT, quiet: bool = True) -> dict[str, Any]:
+    """Grades `submission` (zip, folder or .py) and writes results.json; returns its content."""
+    started = time.monotonic()
+    suite = load_suite(homework, kit_root)
+    try:
+        intake = read_submission(submission, homework, suite.student_files)
+    except SubmissionError as err:
+        data = _all_failed(suite, f"Your submission could not be read: {err}", started)
+        results.parent.mkdir(parents=True, exist_ok=True)
+        results.write_text(json.dumps(data, indent=2) + "\n")
+        return data
+    staging = Path(tempfile.mkdtemp(prefix=f"mtml-intake-{homework}-"))
+    try:
+        for name, content in intake.files.items():
+            (staging / name).write_bytes(content)
+        args = pytest_args(suite, seed=seed, results=results, tests=tests,
+                           submission_dir=staging, notes=intake.notes)
+        sink = io.StringIO()
+        with contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext():
+            pytest.main(args)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    if not results.is_file():
+        raise RuntimeError(f"the hidden suite of {homework} wrote no results; run it with -v to see why")
+    return json.loads(results.read_text())

@@ -1,0 +1,224 @@
+"""The engine's pytest plugin: fixtures for hidden tests, points from gradescope-utils decorators,
+and a results.json with one entry per collected test whatever happens to the student's code.
+
+Load it with `-p autograder.engine.plugin`. Options (resolved once into `Settings`):
+  --homework hwN          the homework (default: the `hwN` folder the tests live in)
+  --submission-dir DIR    grade the allow-listed files in DIR in a sandboxed worker
+  --student-impl PKG      no worker: run in-process with hwN.submission aliased to PKG
+                          (e.g. autograder.solutions.hw0); neither option: in-process on hwN/submission
+  --grading-seed N        seed that every test derives its data from (default 0)
+  --results-json PATH     where to write Gradescope's results.json
+  --grading-note TEXT     a line for the top-level output (repeatable)
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import messages
+from .proxy import InProcessStudent, StudentError, WorkerStudent
+from .results import Report, TestResult, first_line
+from .sandbox import Sandbox
+from .suite import Suite, load_suite
+
+
+@dataclass(frozen=True)
+class Settings:
+    homework: str
+    suite: Suite
+    submission_dir: Path | None
+    student_impl: str | None
+    grading_seed: int
+    results_json: Path | None
+    notes: tuple[str, ...]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("grading", "homework grading engine")
+    group.addoption("--homework", default=None, help="homework id, e.g. hw0 (default: from the test path)")
+    group.addoption("--submission-dir", default=None, help="folder of allow-listed student files; grade in a worker")
+    group.addoption("--student-impl", default=None, help="package to alias as hwN.submission, in-process")
+    group.addoption("--grading-seed", type=int, default=0, help="seed every test derives its data from")
+    group.addoption("--results-json", default=None, help="write Gradescope results.json here")
+    group.addoption("--grading-note", action="append", default=[], help="line for the top-level output")
+    group.addoption("--kit-root", default=None, help=argparse.SUPPRESS)  # the engine's own tests
+
+
+def _homework_from_args(config: pytest.Config) -> str:
+    for arg in config.args:
+        for part in Path(arg).resolve().parts[::-1]:
+            if part.startswith("hw") and part[2:].isdigit():
+                return part
+    raise pytest.UsageError("cannot tell the homework from the test paths; pass --homework hwN")
+
+
+def resolve_settings(config: pytest.Config) -> Settings:
+    homework = config.getoption("homework") or _homework_from_args(config)
+    submission = config.getoption("submission_dir")
+    impl = config.getoption("student_impl")
+    if submission and impl:
+        raise pytest.UsageError("--submission-dir and --student-impl exclude each other")
+    results = config.getoption("results_json")
+    kit_root = config.getoption("kit_root")
+    return Settings(
+        homework=homework,
+        suite=load_suite(homework, Path(kit_root)) if kit_root else load_suite(homework),
+        submission_dir=Path(submission) if submission else None,
+        student_impl=impl,
+        grading_seed=config.getoption("grading_seed"),
+        results_json=Path(results) if results else None,
+        notes=tuple(config.getoption("grading_note")),
+    )
+
+
+def failure_message(exc: BaseException) -> str:
+    """What the student sees for a failed test: never a grader traceback or an expected value."""
+    if isinstance(exc, StudentError):
+        return str(exc)
+    if isinstance(exc, AssertionError):
+        return str(exc) or "A check of your result failed."
+    if isinstance(exc, pytest.skip.Exception):
+        return "Skipped: " + str(exc)
+    return messages.TEST_ERROR.format(type=type(exc).__name__, message=first_line(str(exc))[:300])
+
+
+class GradingSession:
+    """State of one grading run: the student proxy and the result of every collected test."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.results: dict[str, TestResult] = {}
+        self.started = time.monotonic()
+        self._student: WorkerStudent | InProcessStudent | None = None
+        self.collect_errors: list[str] = []
+
+    @property
+    def student(self) -> WorkerStudent | InProcessStudent:
+        if self._student is None:
+            s = self.settings
+            if s.submission_dir is not None:
+                files = {p.name: p.read_bytes() for p in s.submission_dir.iterdir()
+                         if p.is_file() and p.name in s.suite.student_files}
+                self._student = WorkerStudent(Sandbox(s.suite, files), s.grading_seed)
+            else:
+                self._student = InProcessStudent(s.homework, s.grading_seed, s.student_impl)
+        return self._student
+
+    # --- hooks -----------------------------------------------------------------------------
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        unweighted = [item.nodeid for item in items if getattr(item, "obj", None) is not None
+                      and getattr(item.obj, "__weight__", None) is None]
+        if unweighted:
+            raise pytest.UsageError(f"hidden tests without @weight: {unweighted}")
+        for item in items:
+            func = item.obj
+            doc = first_line(func.__doc__ or "") or item.name
+            self.results[item.nodeid] = TestResult(
+                name=doc,
+                number=str(getattr(func, "__number__", "")),
+                max_score=float(func.__weight__),
+                visibility=getattr(func, "__visibility__", "visible"),
+                tags=list(getattr(func, "__tags__", ())),
+                test_id=f"{Path(str(item.fspath)).name}::{item.name}",
+            )
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collect_errors.append(f"{report.nodeid}: {first_line(str(report.longrepr))}")
+
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        for attr in ("__score__", "__leaderboard_value__"):
+            if hasattr(item.obj, attr):
+                delattr(item.obj, attr)
+        marker = item.get_closest_marker("budget")
+        budget = float(marker.args[0]) if marker else self.settings.suite.test_timeout_s
+        self.student.clock.begin(self.results[item.nodeid].test_id, budget)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]):
+        outcome = yield
+        report = outcome.get_result()
+        result = self.results.get(item.nodeid)
+        if result is None:
+            return
+        result.duration_s += report.duration
+        if report.when == "call" and report.passed:
+            result.status, result.score = "passed", result.max_score
+        elif report.failed:
+            result.status, result.score = "failed", 0.0
+            if not result.output:  # the first failure is the one worth reading
+                hidden = getattr(item.obj, "__hide_errors__", None)
+                exc = call.excinfo.value if call.excinfo is not None else AssertionError()
+                result.output = hidden or failure_message(exc)
+        if report.when == "teardown":
+            partial = getattr(item.obj, "__score__", None)
+            if isinstance(partial, (int, float)):
+                result.score = min(max(float(partial), 0.0), result.max_score)
+            column = getattr(item.obj, "__leaderboard_column__", None)
+            if column is not None:
+                result.leaderboard = {
+                    "name": column,
+                    "value": getattr(item.obj, "__leaderboard_value__", None),
+                    "order": getattr(item.obj, "__leaderboard_sort_order__", "desc"),
+                }
+
+    def report(self) -> Report:
+        tests = sorted(self.results.values(), key=lambda t: (_number_key(t.number), t.test_id))
+        for test in tests:
+            if test.status != "passed" and not test.output:
+                test.output = messages.DID_NOT_RUN
+        lines = list(self.settings.notes)
+        if isinstance(self._student, WorkerStudent) and self._student.sandbox.user_note:
+            lines.append(messages.RUNNING_AS_ROOT.format(reason=self._student.sandbox.user_note))
+        lines += [f"collection error: {e}" for e in self.collect_errors]
+        return Report(tests=tests, execution_time=time.monotonic() - self.started, output="\n".join(lines))
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        try:
+            if self.settings.results_json is not None:
+                self.report().write(self.settings.results_json)
+        finally:
+            if self._student is not None:
+                self._student.close()
+
+
+def _number_key(number: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in number.split(".")) if number else (10**6,)
+    except ValueError:
+        return (10**6,)
+
+
+# --- module-level hooks: wire the session object into pytest ---------------------------------
+
+_SESSION_KEY = pytest.StashKey[GradingSession]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    import torch
+
+    torch.set_num_threads(1)  # hidden suites are budgeted for one CPU thread
+    config.addinivalue_line("markers", "budget(seconds): wall-clock budget of one hidden test")
+    session = GradingSession(resolve_settings(config))
+    config.stash[_SESSION_KEY] = session
+    config.pluginmanager.register(session, "grading-session")
+
+
+@pytest.fixture
+def student(request: pytest.FixtureRequest) -> WorkerStudent | InProcessStudent:
+    """The student's code, behind the process boundary: `student.call("pkg.mod:fn", ...)`."""
+    return request.config.stash[_SESSION_KEY].student
+
+
+@pytest.fixture
+def grading_seed(request: pytest.FixtureRequest) -> int:
+    """Changes between gradings; derive every random input of a test from it."""
+    return request.config.stash[_SESSION_KEY].settings.grading_seed

@@ -1,0 +1,244 @@
+"""The untrusted side: a sandbox tree and the worker process that runs student code inside it.
+
+The tree is a pristine copy of the homework package (without its tests) and of the kit's `data`
+package, with only the allow-listed student files overlaid on `hwN/submission/`, plus the worker's
+own three modules and the suite's `probes.py`. The worker runs in its own session (so the whole
+process group can be killed), under resource limits, with a scrubbed environment, without network
+when the platform allows (a new network namespace, root only), and as an unprivileged user when the
+grader runs as root and that user can run the interpreter.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import logging
+import os
+import pwd
+import resource
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import wire
+from .suite import Suite
+
+log = logging.getLogger(__name__)
+
+ENGINE_DIR = Path(__file__).resolve().parent
+WORKER_FILES = ("worker_main.py", "codec.py", "wire.py")
+WORKER_USER_ENV = "MTML_WORKER_USER"
+DEFAULT_WORKER_USER = "nobody"
+_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "tests", "cache", "downloads", "runs")
+_CLONE_NEWNET = 0x40000000
+LOG_TAIL_BYTES = 2000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one worker process."""
+
+    cpu_seconds: int = 900
+    memory_mb: int = 6000
+    file_size_mb: int = 64
+    open_files: int = 256
+    processes: int = 256
+
+
+def build_tree(suite: Suite, student_files: dict[str, bytes], parent: Path) -> Path:
+    """Writes the worker's tree under `parent` and returns its root.
+
+    student_files: allow-listed file name -> content; names outside the allow-list must already
+    have been dropped by the caller. Files the student did not submit keep the blank stub.
+    """
+    root = parent / "tree"
+    shutil.copytree(suite.homework_dir, root / suite.homework, ignore=_IGNORE)
+    shutil.copytree(suite.kit_root / "data", root / "data", ignore=_IGNORE)
+    submission = root / suite.homework / "submission"
+    for name, content in student_files.items():
+        if name not in suite.student_files:
+            raise ValueError(f"{name} is not on the allow-list of {suite.homework}")
+        (submission / name).write_bytes(content)
+    engine = parent / "engine"
+    engine.mkdir()
+    for name in WORKER_FILES:
+        shutil.copy2(ENGINE_DIR / name, engine / name)
+    if suite.probes_file.is_file():
+        shutil.copy2(suite.probes_file, root / "grading_probes.py")
+    return root
+
+
+def _world_can_reach(path: Path) -> bool:
+    """Whether a user with no special rights can read `path` and traverse every folder above it."""
+    path = path.resolve()
+    for folder in path.parents:
+        if not folder.stat().st_mode & stat.S_IXOTH:
+            return False
+    return bool(path.stat().st_mode & stat.S_IROTH)
+
+
+def _user_can_run_python() -> tuple[bool, str]:
+    """Whether another user can run this interpreter and import torch (they may sit under /root)."""
+    import torch
+
+    for needed in (Path(sys.executable), Path(torch.__file__)):
+        if not _world_can_reach(needed):
+            log.info("%s is not reachable by other users", needed.resolve())
+            return False, "the Python interpreter is not reachable by an unprivileged user"
+    return True, ""
+
+
+@functools.lru_cache(maxsize=1)
+def choose_worker_user() -> tuple[pwd.struct_passwd | None, str]:
+    """The unprivileged user to run workers as, or None with the reason why not."""
+    if os.geteuid() != 0:
+        return None, "the grader is not root, so the worker runs as the same unprivileged user"
+    name = os.environ.get(WORKER_USER_ENV, DEFAULT_WORKER_USER)
+    try:
+        user = pwd.getpwnam(name)
+    except KeyError:
+        return None, f"no user {name!r} exists (setup.sh creates one; or set {WORKER_USER_ENV})"
+    ok, reason = _user_can_run_python()
+    return (user, "") if ok else (None, reason)
+
+
+def _unshare_network() -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.unshare(_CLONE_NEWNET)  # best effort: fails without privileges, and then nothing changes
+
+
+class Worker:
+    """One worker process; `call` sends a request frame and waits for the reply frame."""
+
+    def __init__(self, tree: Path, homework: str, limits: Limits, user: pwd.struct_passwd | None):
+        self.tree, self.homework, self.limits, self.user = tree, homework, limits, user
+        self.log_path = tree.parent / "worker.log"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.startup_s = 0.0
+
+    def _preexec(self) -> None:
+        lim = self.limits
+        mb = 1 << 20
+        for which, value in (
+            (resource.RLIMIT_CPU, lim.cpu_seconds),
+            (resource.RLIMIT_AS, lim.memory_mb * mb),
+            (resource.RLIMIT_FSIZE, lim.file_size_mb * mb),
+            (resource.RLIMIT_NOFILE, lim.open_files),
+            (resource.RLIMIT_CORE, 0),
+        ):
+            resource.setrlimit(which, (value, value))
+        if os.geteuid() == 0:
+            _unshare_network()
+        if self.user is not None:
+            resource.setrlimit(resource.RLIMIT_NPROC, (lim.processes, lim.processes))
+            os.setgroups([])
+            os.setgid(self.user.pw_gid)
+            os.setuid(self.user.pw_uid)
+
+    def _environment(self) -> dict[str, str]:
+        return {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(self.tree),
+            "TMPDIR": str(self.tree),
+            "LANG": "C.UTF-8",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "PYTHONHASHSEED": "0",
+            "MPLBACKEND": "Agg",
+        }
+
+    def start(self) -> None:
+        started = time.monotonic()
+        to_worker_r, self._to_worker = os.pipe()
+        self._from_worker, from_worker_w = os.pipe()
+        engine = self.tree.parent / "engine"
+        command = [sys.executable, "-I", str(engine / "worker_main.py"), str(self.tree),
+                   str(to_worker_r), str(from_worker_w), self.homework]
+        with open(self.log_path, "ab") as out:
+            self.process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                pass_fds=(to_worker_r, from_worker_w), cwd=self.tree, env=self._environment(),
+                start_new_session=True, preexec_fn=self._preexec,
+            )
+        os.close(to_worker_r)
+        os.close(from_worker_w)
+        self.startup_s = time.monotonic() - started
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def call(self, payload: bytes, timeout_s: float, max_reply_bytes: int) -> bytes:
+        """Sends one request; raises wire.WireTimeout / wire.WireClosed / BrokenPipeError."""
+        if not self.alive:
+            self.stop()
+            self.start()
+        deadline = time.monotonic() + timeout_s
+        wire.write_frame(self._to_worker, payload)
+        return wire.read_frame(self._from_worker, deadline, max_reply_bytes)
+
+    def exit_reason(self) -> str:
+        if self.process is None:
+            return "it never started"
+        try:
+            code = self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            return "it stopped answering"
+        if code < 0:
+            name = signal.Signals(-code).name
+            hint = {"SIGKILL": " — usually the memory limit", "SIGXCPU": " — CPU-time limit",
+                    "SIGXFSZ": " — output/file-size limit"}.get(name, "")
+            return f"killed by {name}{hint}"
+        return f"exit code {code}"
+
+    def log_tail(self) -> str:
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(0, os.SEEK_END)
+                f.seek(max(0, f.tell() - LOG_TAIL_BYTES))
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        """Kills the worker's whole process group and closes the pipes; safe to call twice."""
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                log.error("worker %s did not exit after SIGKILL", self.process.pid)
+            self.process = None
+            for fd in (self._to_worker, self._from_worker):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+
+
+class Sandbox:
+    """A temporary tree plus the current worker; `close()` removes both."""
+
+    def __init__(self, suite: Suite, student_files: dict[str, bytes], limits: Limits | None = None):
+        self.suite = suite
+        self.parent = Path(tempfile.mkdtemp(prefix=f"mtml-{suite.homework}-"))
+        self.tree = build_tree(suite, student_files, self.parent)
+        self.limits = limits or Limits(cpu_seconds=suite.worker_cpu_s, memory_mb=suite.worker_memory_mb)
+        self.user, self.user_note = choose_worker_user()
+        if self.user is not None:
+            for path in [self.parent, *self.parent.rglob("*")]:
+                os.chown(path, self.user.pw_uid, self.user.pw_gid, follow_symlinks=False)
+        self.worker = Worker(self.tree, suite.homework, self.limits, self.user)
+
+    def close(self) -> None:
+        self.worker.stop()
+        shutil.rmtree(self.parent, ignore_errors=True)

@@ -1,0 +1,145 @@
+"""`make check`'s grading half: what staff need to trust each homework's autograder.
+
+For every homework, all gradings run in parallel subprocesses (`jobs`):
+  - the reference scores full marks under `seeds` different grading seeds;
+  - the blank stub scores 0, with one failed entry per test and no crash;
+  - every mutant loses points on the tests it names (only those tests run);
+  - the handout zip builds and holds no staff file;
+  - the Gradescope zip builds and its `run_autograder` grades the reference (full marks) and the
+    blank stub (0) against a fake /autograder root.
+Stub sync, ruff and the kit's unit tests are separate Makefile steps.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from .batch import Outcome, grade_in_subprocess
+from .mutants import load_mutants, materialise
+from .packaging import build_autograder, build_handout
+from .suite import Suite, load_suite
+
+
+@dataclass(frozen=True)
+class Check:
+    homework: str
+    name: str
+    ok: bool
+    detail: str
+    seconds: float
+
+
+def _score_line(outcome: Outcome) -> str:
+    if outcome.results is None:
+        return f"no results ({outcome.error})"
+    total = sum(t["max_score"] for t in outcome.results["tests"])
+    failed = [t["name"] for t in outcome.results["tests"] if t["status"] != "passed"]
+    return f"{outcome.results['score']:g}/{total:g}" + (f", failed: {failed[:3]}" if failed else "")
+
+
+def _full_marks(outcome: Outcome) -> bool:
+    r = outcome.results
+    return r is not None and bool(r["tests"]) and r["score"] == sum(t["max_score"] for t in r["tests"])
+
+
+def _zero(outcome: Outcome, suite_tests: int | None) -> bool:
+    r = outcome.results
+    return (r is not None and r["score"] == 0 and all(t["status"] == "failed" for t in r["tests"])
+            and (suite_tests is None or len(r["tests"]) == suite_tests))
+
+
+def _fake_root_run(suite: Suite, zip_path: Path, submission: Path, work: Path) -> dict:
+    """Runs the built run_autograder as Gradescope would, against a fake /autograder root."""
+    root = work / "autograder-root"
+    shutil.rmtree(root, ignore_errors=True)
+    (root / "results").mkdir(parents=True)
+    with zipfile.ZipFile(zip_path) as archive:
+        archive.extractall(root / "source")
+    shutil.copytree(submission, root / "submission")
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "MTML_VENV": str(Path(sys.prefix))}
+    subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, check=False,
+                   capture_output=True, timeout=1800)
+    results = root / "results" / "results.json"
+    return json.loads(results.read_text()) if results.is_file() else {}
+
+
+def _check_packaging(suite: Suite, dist: Path, work: Path) -> list[Check]:
+    checks = []
+    started = time.monotonic()
+    try:
+        handout = build_handout(suite.homework, dist)
+        checks.append(Check(suite.homework, "handout zip, no staff files", True, handout.name,
+                            time.monotonic() - started))
+    except ValueError as err:
+        checks.append(Check(suite.homework, "handout zip, no staff files", False, str(err), 0.0))
+    started = time.monotonic()
+    package = build_autograder(suite.homework, dist)
+    for label, submission, want_full in (("reference", suite.solutions_dir, True),
+                                         ("blank stub", suite.homework_dir / "submission", False)):
+        data = _fake_root_run(suite, package, submission, work / label.replace(" ", "-"))
+        total = sum(t["max_score"] for t in data.get("tests", []))
+        ok = bool(data.get("tests")) and data["score"] == (total if want_full else 0)
+        checks.append(Check(suite.homework, f"gradescope zip, fake root, {label}", ok,
+                            f"{data.get('score', 'no results')}/{total:g}", time.monotonic() - started))
+        started = time.monotonic()
+    return checks
+
+
+def homework_jobs(suite: Suite, seeds: int, work: Path) -> list[tuple[str, Callable[[], Outcome], Callable[[Outcome], bool]]]:
+    """(label, grading to run, verdict on its outcome) for one homework."""
+    hw = suite.homework
+    out = work / hw
+    jobs = []
+    for seed in range(1, seeds + 1):
+        jobs.append((f"reference, seed {seed}",
+                     lambda seed=seed: grade_in_subprocess(hw, suite.solutions_dir, out / f"ref{seed}", seed, 1800),
+                     _full_marks))
+    jobs.append(("blank stub scores 0",
+                 lambda: grade_in_subprocess(hw, suite.homework_dir / "submission", out / "stub", 1, 1800),
+                 lambda o: _zero(o, None)))
+    for mutant in load_mutants(suite):
+        folder = materialise(suite, mutant, out / "mutants" / mutant.name)
+
+        def run(folder: Path = folder, tests: tuple[str, ...] = mutant.tests, name: str = mutant.name) -> Outcome:
+            return grade_in_subprocess(hw, folder, out / f"mutant-{name}", 1, 1800, tests=list(tests))
+
+        jobs.append((f"mutant {mutant.name} loses points",
+                     run, lambda o: o.results is not None and bool(o.results["tests"]) and not _full_marks(o)))
+    return jobs
+
+
+def run_checks(homeworks: list[str], jobs: int = 2, seeds: int = 3) -> int:
+    work = Path(tempfile.mkdtemp(prefix="mtml-check-"))
+    dist = work / "dist"
+    suites = [load_suite(hw) for hw in homeworks]
+    planned = [(s.homework, *job) for s in suites for job in homework_jobs(s, seeds, work)]
+    started = time.monotonic()
+    checks: list[Check] = []
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = [(hw, label, verdict, pool.submit(run)) for hw, label, run, verdict in planned]
+        packaging = [pool.submit(_check_packaging, s, dist, work / f"pkg-{s.homework}") for s in suites]
+        for hw, label, verdict, future in futures:
+            outcome = future.result()
+            checks.append(Check(hw, label, verdict(outcome), _score_line(outcome), outcome.seconds))
+        for future in packaging:
+            checks.extend(future.result())
+    failed = [c for c in checks if not c.ok]
+    for c in checks:
+        print(f"{'ok  ' if c.ok else 'FAIL'} {c.homework}  {c.name:45s} {c.detail}  ({c.seconds:.1f} s)")
+    print(f"grading checks took {time.monotonic() - started:.0f} s")
+    print(f"checks: {len(checks) - len(failed)} passed, {len(failed)} failed")
+    shutil.rmtree(work, ignore_errors=True)
+    return 1 if failed else 0
+
+
