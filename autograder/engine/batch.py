@@ -46,7 +46,8 @@ def list_submissions(folder: Path) -> list[Path]:
 
 
 def grade_in_subprocess(homework: str, path: Path, out: Path, seed: int, timeout_s: float,
-                        tests: list[str] | None = None, kit_root: Path = KIT_ROOT) -> Outcome:
+                        tests: list[str] | None = None, kit_root: Path = KIT_ROOT,
+                        metrics: Path | None = None) -> Outcome:
     sid = submission_id(path)
     results = out / f"{sid}.json"
     results.unlink(missing_ok=True)
@@ -56,6 +57,8 @@ def grade_in_subprocess(homework: str, path: Path, out: Path, seed: int, timeout
         command += ["--kit-root", str(kit_root)]
     if tests:
         command += ["--tests", ",".join(tests)]
+    if metrics is not None:
+        command += ["--metrics", str(metrics)]
     started = time.monotonic()
     try:
         done = subprocess.run(command, cwd=KIT_ROOT, capture_output=True, text=True, timeout=timeout_s,

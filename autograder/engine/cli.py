@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from pathlib import Path
@@ -28,6 +29,10 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(format_table(data, title=f"{args.hw}: {args.submission}"))
         print(f"wrote {args.out}")
+    if args.metrics:
+        from .grade import peak_memory_mb
+
+        Path(args.metrics).write_text(json.dumps({"peak_memory_mb": peak_memory_mb()}))
     return 0
 
 
@@ -68,6 +73,18 @@ def _cmd_package(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import run_bench
+
+    return run_bench(args.hw.split(",") if args.hw else homeworks(), copies=args.copies)
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from .bench import run_audit
+
+    return run_audit(args.hw.split(",") if args.hw else homeworks(), runs=args.runs, jobs=args.jobs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -81,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tests", default="", help="comma-separated test function names to run (default all)")
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--kit-root", default="", help=argparse.SUPPRESS)
+    p.add_argument("--metrics", default="", help="also write peak memory to this JSON file")
     p.set_defaults(run=_cmd_grade)
 
     p = sub.add_parser("grade-all", help="grade every zip/folder in a folder")
@@ -101,6 +119,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--seeds", type=int, default=3, help="gradings of each reference with different seeds")
     p.set_defaults(run=_cmd_check)
+
+    p = sub.add_parser("bench", help="measure grading cost and write BENCHMARKS.md")
+    p.add_argument("--hw", default="")
+    p.add_argument("--copies", type=int, default=20, help="reference copies for the grade-all throughput")
+    p.set_defaults(run=_cmd_bench)
+
+    p = sub.add_parser("audit", help="grade each reference and stub with many seeds; into BENCHMARKS.md")
+    p.add_argument("--hw", default="")
+    p.add_argument("--runs", type=int, default=20)
+    p.add_argument("--jobs", type=int, default=2)
+    p.set_defaults(run=_cmd_audit)
 
     for name, run, help_text in (("handout", _cmd_handout, "build the student handout zip"),
                                  ("package", _cmd_package, "build the Gradescope autograder zip")):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import resource
 import shutil
 import tempfile
 import time
@@ -81,3 +82,13 @@ def grade(homework: str, submission: Path, results: Path, *, seed: int = 0,
     if not results.is_file():
         raise RuntimeError(f"the hidden suite of {homework} wrote no results; run it with -v to see why")
     return json.loads(results.read_text())
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this grader plus the largest worker it started, in MiB.
+
+    The two peaks may not coincide, so their sum is an upper bound of what grading needed at once.
+    """
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return (own + children) / 1024

@@ -74,6 +74,20 @@ def _fake_root_run(suite: Suite, zip_path: Path, submission: Path, work: Path) -
     return json.loads(results.read_text()) if results.is_file() else {}
 
 
+def _public_tests(suite: Suite, handout: Path, work: Path, with_reference: bool) -> int:
+    """Runs the handout's own `pytest hwN/tests` in an unpacked copy; returns pytest's exit code."""
+    tree = work / ("handout-reference" if with_reference else "handout-blank")
+    shutil.rmtree(tree, ignore_errors=True)
+    with zipfile.ZipFile(handout) as archive:
+        archive.extractall(tree)
+    if with_reference:
+        for name in suite.student_files:
+            shutil.copy2(suite.solutions_dir / name, tree / suite.homework / "submission" / name)
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{suite.homework}/tests"],
+                          cwd=tree, capture_output=True, timeout=1800, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    return done.returncode
+
+
 def _check_packaging(suite: Suite, dist: Path, work: Path) -> list[Check]:
     checks = []
     started = time.monotonic()
@@ -82,7 +96,13 @@ def _check_packaging(suite: Suite, dist: Path, work: Path) -> list[Check]:
         checks.append(Check(suite.homework, "handout zip, no staff files", True, handout.name,
                             time.monotonic() - started))
     except ValueError as err:
-        checks.append(Check(suite.homework, "handout zip, no staff files", False, str(err), 0.0))
+        return [Check(suite.homework, "handout zip, no staff files", False, str(err), 0.0)]
+    # pytest exits 0 when all pass, 1 when some fail; anything else is a broken handout.
+    for with_reference, want in ((True, 0), (False, 1)):
+        started = time.monotonic()
+        code = _public_tests(suite, handout, work, with_reference)
+        label = "public tests pass on the reference" if with_reference else "public tests fail cleanly on stubs"
+        checks.append(Check(suite.homework, label, code == want, f"pytest exit code {code}", time.monotonic() - started))
     started = time.monotonic()
     package = build_autograder(suite.homework, dist)
     for label, submission, want_full in (("reference", suite.solutions_dir, True),
