@@ -1,5 +1,9 @@
 """End to end on a fake homework: the reference earns full marks, a blank stub 0, and broken
-submissions (syntax error, infinite loop, exit, non-data results) cost only what they break."""
+submissions (syntax error, infinite loop, exit, non-data results) cost only what they break.
+
+All submissions are graded once, in parallel, by `grade_all` (as `make grade-all` does); each
+test then reads the results of its submission.
+"""
 
 from __future__ import annotations
 
@@ -9,35 +13,53 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine import messages
-from autograder.engine.batch import grade_all, grade_in_subprocess
+from autograder.engine import batch, messages
 from autograder.engine.tests.fake_kit import SOLUTION, make_fake_kit
 
 GRADESCOPE_TEST_KEYS = {"name", "number", "score", "max_score", "status", "output", "visibility", "tags"}
 MAX_SCORE = 6.0
 
+SUBMISSIONS = {
+    "reference": SOLUTION,
+    "blank": None,
+    "syntax": SOLUTION.replace("return a + b", "return a +* b"),
+    "loop": SOLUTION.replace("    return n\n", "    while True:\n        pass\n"),
+    "exit-mid-test": SOLUTION.replace("    return n\n", "    import os\n    os._exit(0)\n"),
+    "exit-at-import": "import sys\nsys.exit(0)\n" + SOLUTION,
+    "non-data": SOLUTION.replace("    return a + b\n", "    return object()\n"),
+    "half-partial": SOLUTION.replace("    return a * k\n", "    return a\n"),
+}
+
 
 @pytest.fixture(scope="module")
-def kit(tmp_path_factory) -> Path:
-    return make_fake_kit(tmp_path_factory.mktemp("fake") / "kit")
-
-
-def _grade(kit: Path, tmp_path: Path, source: str | None, seed: int = 0) -> dict:
-    sub = tmp_path / "sub"
-    sub.mkdir(exist_ok=True)
-    if source is not None:
-        (sub / "answer.py").write_text(source)
-    outcome = grade_in_subprocess("hw9", sub, tmp_path / "out", seed, 120, kit_root=kit)
-    assert outcome.results is not None, outcome.error
-    return outcome.results
+def graded(tmp_path_factory) -> tuple[dict[str, dict], Path]:
+    base = tmp_path_factory.mktemp("fake")
+    kit = make_fake_kit(base / "kit")
+    subs = base / "subs"
+    for name, source in SUBMISSIONS.items():
+        (subs / name).mkdir(parents=True)
+        if source is not None:
+            (subs / name / "answer.py").write_text(source)
+    (subs / "garbage.zip").write_bytes(b"not a zip at all")
+    with zipfile.ZipFile(subs / "zipped.zip", "w") as z:
+        z.writestr("submission/answer.py", SOLUTION)
+    original = batch.grade_in_subprocess
+    batch.grade_in_subprocess = lambda *a, **k: original(*a, **{**k, "kit_root": kit})
+    try:
+        outcomes = batch.grade_all("hw9", subs, base / "out", jobs=2, progress=False)
+    finally:
+        batch.grade_in_subprocess = original
+    for o in outcomes:
+        assert o.results is not None, f"{o.submission_id}: {o.error}"
+    return {o.submission_id: o.results for o in outcomes}, base / "out"
 
 
 def _by_number(results: dict) -> dict[str, dict]:
     return {t["number"]: t for t in results["tests"]}
 
 
-def test_reference_full_marks_in_gradescope_format(kit, tmp_path):
-    results = _grade(kit, tmp_path, SOLUTION, seed=3)
+def test_reference_full_marks_in_gradescope_format(graded):
+    results = graded[0]["reference"]
     assert results["score"] == MAX_SCORE
     assert {"score", "execution_time", "output", "tests"} <= set(results)
     for test in results["tests"]:
@@ -46,73 +68,61 @@ def test_reference_full_marks_in_gradescope_format(kit, tmp_path):
     assert _by_number(results)["2"]["visibility"] == "after_due_date"
 
 
-def test_missing_file_grades_the_blank_stub_and_says_so(kit, tmp_path):
-    results = _grade(kit, tmp_path, None)
+def test_missing_file_grades_the_blank_stub_and_says_so(graded):
+    results = graded[0]["blank"]
     assert results["score"] == 0 and len(results["tests"]) == 4
     assert all("Not attempted yet" in t["output"] for t in results["tests"])
     assert "answer.py is missing" in results["output"]
 
 
-def test_syntax_error_fails_every_test_with_the_line(kit, tmp_path):
-    results = _grade(kit, tmp_path, SOLUTION.replace("return a + b", "return a +* b"))
+def test_syntax_error_fails_every_test_with_the_line(graded):
+    results = graded[0]["syntax"]
     assert results["score"] == 0 and len(results["tests"]) == 4
     assert all("answer.py, line 8" in t["output"] for t in results["tests"])
 
 
-def test_infinite_loop_costs_only_its_test(kit, tmp_path):
-    looping = SOLUTION.replace("    return n\n", "    while True:\n        pass\n")
-    results = _grade(kit, tmp_path, looping)
+def test_infinite_loop_costs_only_its_test(graded):
+    results = graded[0]["loop"]
     tests = _by_number(results)
     assert tests["3"]["status"] == "failed" and "Timed out" in tests["3"]["output"]
     assert results["score"] == MAX_SCORE - 1
 
 
-def test_exit_mid_test_restarts_the_worker(kit, tmp_path):
-    exiting = SOLUTION.replace("    return n\n", "    import os\n    os._exit(0)\n")
-    results = _grade(kit, tmp_path, exiting)
+def test_exit_mid_test_restarts_the_worker(graded):
+    results = graded[0]["exit-mid-test"]
     assert "stopped unexpectedly" in _by_number(results)["3"]["output"]
     assert results["score"] == MAX_SCORE - 1
 
 
-def test_sys_exit_at_import_fails_every_test(kit, tmp_path):
-    results = _grade(kit, tmp_path, "import sys\nsys.exit(0)\n" + SOLUTION)
+def test_sys_exit_at_import_fails_every_test(graded):
+    results = graded[0]["exit-at-import"]
     assert results["score"] == 0
     assert all("end the process" in t["output"] for t in results["tests"])
 
 
-def test_non_data_result_is_refused(kit, tmp_path):
-    results = _grade(kit, tmp_path, SOLUTION.replace("    return a + b\n", "    return object()\n"))
+def test_non_data_result_is_refused(graded):
+    results = graded[0]["non-data"]
     assert "cannot be graded" in _by_number(results)["1"]["output"]
     assert _by_number(results)["2"]["status"] == "passed"
 
 
-def test_partial_credit_counts_what_was_earned(kit, tmp_path):
-    results = _grade(kit, tmp_path, SOLUTION.replace("    return a * k\n", "    return a\n"))
-    assert _by_number(results)["4"]["score"] == 1.0
+def test_partial_credit_counts_what_was_earned(graded):
+    assert _by_number(graded[0]["half-partial"])["4"]["score"] == 1.0
 
 
-def test_grade_all_survives_broken_submissions(kit, tmp_path):
-    subs = tmp_path / "subs"
-    (subs / "good").mkdir(parents=True)
-    (subs / "good" / "answer.py").write_text(SOLUTION)
-    (subs / "garbage.zip").write_bytes(b"not a zip at all")
-    with zipfile.ZipFile(subs / "zipped.zip", "w") as z:
-        z.writestr("submission/answer.py", SOLUTION)
-    import autograder.engine.batch as batch
+def test_unreadable_zip_still_lists_every_test(graded):
+    garbage = graded[0]["garbage"]
+    assert garbage["score"] == 0 and len(garbage["tests"]) == 4
+    assert "could not be read" in garbage["tests"][0]["output"]
+    assert graded[0]["zipped"]["score"] == MAX_SCORE
 
-    original = batch.grade_in_subprocess
-    batch.grade_in_subprocess = lambda *a, **k: original(*a, **{**k, "kit_root": kit})
-    try:
-        outcomes = grade_all("hw9", subs, tmp_path / "out", jobs=2, progress=False)
-    finally:
-        batch.grade_in_subprocess = original
-    scores = {o.submission_id: o.results["score"] for o in outcomes}
-    assert scores == {"garbage": 0, "good": MAX_SCORE, "zipped": MAX_SCORE}
-    garbage = next(o for o in outcomes if o.submission_id == "garbage").results
-    assert len(garbage["tests"]) == 4 and "could not be read" in garbage["tests"][0]["output"]
-    rows = list(csv.DictReader(open(tmp_path / "out" / "gradebook.csv")))
-    assert [r["submission"] for r in rows] == ["garbage", "good", "zipped"]
-    assert rows[1]["total"] == str(MAX_SCORE) and rows[1]["max"] == str(MAX_SCORE)
+
+def test_gradebook_has_a_row_per_submission(graded):
+    rows = list(csv.DictReader(open(graded[1] / "gradebook.csv")))
+    assert [r["submission"] for r in rows] == sorted(SUBMISSIONS | {"garbage": 0, "zipped": 0})
+    reference = next(r for r in rows if r["submission"] == "reference")
+    assert reference["total"] == str(MAX_SCORE) and reference["max"] == str(MAX_SCORE)
+    assert "1 add matches a + b" in rows[0]
 
 
 def test_messages_are_plain_templates():
