@@ -19,6 +19,7 @@ import pytest
 
 from .intake import SubmissionError, read_submission
 from .results import Report, TestResult
+from .sandbox import enable_stray_reaping
 from .suite import KIT_ROOT, Suite, load_suite
 
 
@@ -60,6 +61,7 @@ def grade(homework: str, submission: Path, results: Path, *, seed: int = 0,
           tests: list[str] | None = None, kit_root: Path = KIT_ROOT, quiet: bool = True) -> dict[str, Any]:
     """Grades `submission` (zip, folder or .py) and writes results.json; returns its content."""
     started = time.monotonic()
+    enable_stray_reaping()
     suite = load_suite(homework, kit_root)
     try:
         intake = read_submission(submission, homework, suite.student_files)

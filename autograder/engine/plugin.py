@@ -14,6 +14,7 @@ Load it with `-p autograder.engine.plugin`. Options (resolved once into `Setting
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,10 +106,23 @@ class GradingSession:
             if s.submission_dir is not None:
                 files = {p.name: p.read_bytes() for p in s.submission_dir.iterdir()
                          if p.is_file() and p.name in s.suite.student_files}
-                self._student = WorkerStudent(Sandbox(s.suite, files), s.grading_seed)
+                self._student = WorkerStudent(Sandbox(s.suite, files, hidden=self._hidden()), s.grading_seed)
             else:
                 self._student = InProcessStudent(s.homework, s.grading_seed, s.student_impl)
         return self._student
+
+    def _hidden(self) -> tuple[Path, ...]:
+        """Folders the worker must not see besides the kit's autograder/: where results go.
+
+        A folder that holds the interpreter (a results file written at the kit's root, beside
+        .venv) cannot be hidden; the results are rewritten after the worker is dead anyway.
+        """
+        results = self.settings.results_json
+        if results is None:
+            return ()
+        folder = results.resolve().parent
+        prefix = Path(sys.prefix).resolve()
+        return () if folder == prefix or folder in prefix.parents else (folder,)
 
     # --- hooks -----------------------------------------------------------------------------
 
@@ -182,12 +196,13 @@ class GradingSession:
         return Report(tests=tests, execution_time=time.monotonic() - self.started, output="\n".join(lines))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        try:
-            if self.settings.results_json is not None:
-                self.report().write(self.settings.results_json)
-        finally:
-            if self._student is not None:
-                self._student.close()
+        # The worker and anything it left running die before the results are written, so nothing
+        # of the student's can overwrite them afterwards.
+        report = self.report()
+        if self._student is not None:
+            self._student.close()
+        if self.settings.results_json is not None:
+            report.write(self.settings.results_json)
 
 
 def _number_key(number: str) -> tuple[int, ...]:

@@ -3,14 +3,12 @@
 The tree is a pristine copy of the homework package (without its tests) and of the kit's `data`
 package, with only the allow-listed student files overlaid on `hwN/submission/`, plus the worker's
 own three modules and the suite's `probes.py`. The worker runs in its own session (so the whole
-process group can be killed), under resource limits, with a scrubbed environment, without network
-when the platform allows (a new network namespace, root only), and as an unprivileged user when the
-grader runs as root and that user can run the interpreter.
+process group can be killed), under resource limits, with a scrubbed environment, its output
+drained into a bounded buffer, and the confinement layers of `confinement.py`.
 """
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import logging
 import os
@@ -22,11 +20,12 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import wire
+from . import confinement, wire
 from .suite import Suite
 
 log = logging.getLogger(__name__)
@@ -36,8 +35,7 @@ WORKER_FILES = ("worker_main.py", "codec.py", "wire.py")
 WORKER_USER_ENV = "MTML_WORKER_USER"
 DEFAULT_WORKER_USER = "nobody"
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "tests", "cache", "downloads", "runs")
-_CLONE_NEWNET = 0x40000000
-LOG_TAIL_BYTES = 2000
+OUTPUT_TAIL_BYTES = 4000
 
 
 @dataclass(frozen=True)
@@ -108,19 +106,49 @@ def choose_worker_user() -> tuple[pwd.struct_passwd | None, str]:
     return (user, "") if ok else (None, reason)
 
 
-def _unshare_network() -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.unshare(_CLONE_NEWNET)  # best effort: fails without privileges, and then nothing changes
+@functools.lru_cache(maxsize=1)
+def namespaces_available(hidden: tuple[Path, ...]) -> tuple[bool, str]:
+    """Whether this platform lets the grader give workers their own network and mount namespaces."""
+    if os.geteuid() != 0:
+        return False, "not root: no network or mount namespace for the worker"
+    try:
+        subprocess.run(["true"], preexec_fn=lambda: confinement.isolate_namespaces(hidden), check=True,
+                       timeout=30)
+    except (OSError, subprocess.SubprocessError) as err:
+        return False, f"namespaces refused by the platform ({err})"
+    return True, ""
+
+
+class _OutputTail:
+    """Drains a pipe in a thread, keeping only the last bytes: printing 1 GB costs time, not memory."""
+
+    def __init__(self, fd: int):
+        self.data = b""
+        self.total = 0
+        self._thread = threading.Thread(target=self._drain, args=(fd,), daemon=True)
+        self._thread.start()
+
+    def _drain(self, fd: int) -> None:
+        with os.fdopen(fd, "rb", buffering=0) as pipe:
+            while chunk := pipe.read(1 << 16):
+                self.total += len(chunk)
+                self.data = (self.data + chunk)[-OUTPUT_TAIL_BYTES:]
+
+    def text(self) -> str:
+        return self.data.decode("utf-8", "replace")
 
 
 class Worker:
     """One worker process; `call` sends a request frame and waits for the reply frame."""
 
-    def __init__(self, tree: Path, homework: str, limits: Limits, user: pwd.struct_passwd | None):
+    def __init__(self, tree: Path, homework: str, limits: Limits, user: pwd.struct_passwd | None,
+                 hidden: tuple[Path, ...] = ()):
         self.tree, self.homework, self.limits, self.user = tree, homework, limits, user
-        self.log_path = tree.parent / "worker.log"
+        self.hidden = hidden
+        self.namespaces, _ = namespaces_available(hidden)
         self.process: subprocess.Popen[bytes] | None = None
-        self.startup_s = 0.0
+        self.output: _OutputTail | None = None
+        self.started_pids: list[int] = []
 
     def _preexec(self) -> None:
         lim = self.limits
@@ -133,13 +161,15 @@ class Worker:
             (resource.RLIMIT_CORE, 0),
         ):
             resource.setrlimit(which, (value, value))
-        if os.geteuid() == 0:
-            _unshare_network()
+        if self.namespaces:
+            confinement.isolate_namespaces(self.hidden)
         if self.user is not None:
             resource.setrlimit(resource.RLIMIT_NPROC, (lim.processes, lim.processes))
             os.setgroups([])
             os.setgid(self.user.pw_gid)
             os.setuid(self.user.pw_uid)
+        elif os.geteuid() == 0:
+            confinement.drop_capabilities()
 
     def _environment(self) -> dict[str, str]:
         return {
@@ -154,21 +184,23 @@ class Worker:
         }
 
     def start(self) -> None:
-        started = time.monotonic()
         to_worker_r, self._to_worker = os.pipe()
         self._from_worker, from_worker_w = os.pipe()
+        output_r, output_w = os.pipe()
         engine = self.tree.parent / "engine"
         command = [sys.executable, "-I", str(engine / "worker_main.py"), str(self.tree),
                    str(to_worker_r), str(from_worker_w), self.homework]
-        with open(self.log_path, "ab") as out:
+        try:
             self.process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                command, stdin=subprocess.DEVNULL, stdout=output_w, stderr=output_w,
                 pass_fds=(to_worker_r, from_worker_w), cwd=self.tree, env=self._environment(),
                 start_new_session=True, preexec_fn=self._preexec,
             )
-        os.close(to_worker_r)
-        os.close(from_worker_w)
-        self.startup_s = time.monotonic() - started
+        finally:
+            for fd in (to_worker_r, from_worker_w, output_w):
+                os.close(fd)
+        self.started_pids.append(self.process.pid)
+        self.output = _OutputTail(output_r)
 
     @property
     def alive(self) -> bool:
@@ -198,13 +230,8 @@ class Worker:
         return f"exit code {code}"
 
     def log_tail(self) -> str:
-        try:
-            with open(self.log_path, "rb") as f:
-                f.seek(0, os.SEEK_END)
-                f.seek(max(0, f.tell() - LOG_TAIL_BYTES))
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
+        """The last bytes the worker printed (stdout and stderr together)."""
+        return self.output.text() if self.output is not None else ""
 
     def stop(self) -> None:
         """Kills the worker's whole process group and closes the pipes; safe to call twice."""
@@ -218,6 +245,8 @@ class Worker:
             except subprocess.TimeoutExpired:
                 log.error("worker %s did not exit after SIGKILL", self.process.pid)
             self.process = None
+            if STRAYS.reaping:
+                confinement.reap_strays()
             for fd in (self._to_worker, self._from_worker):
                 try:
                     os.close(fd)
@@ -225,10 +254,29 @@ class Worker:
                     pass
 
 
+class _StrayPolicy:
+    """Set by the grading process (`enable_stray_reaping`), never by a process with other children."""
+
+    reaping = False
+
+
+STRAYS = _StrayPolicy()
+
+
+def enable_stray_reaping() -> None:
+    """Makes this process a child subreaper and kills detached worker descendants at each stop.
+
+    Only for a process whose sole children are workers (the `grade` command): every other child
+    of such a process is by construction something a student left behind.
+    """
+    STRAYS.reaping = confinement.become_subreaper()
+
+
 class Sandbox:
     """A temporary tree plus the current worker; `close()` removes both."""
 
-    def __init__(self, suite: Suite, student_files: dict[str, bytes], limits: Limits | None = None):
+    def __init__(self, suite: Suite, student_files: dict[str, bytes], limits: Limits | None = None,
+                 hidden: tuple[Path, ...] = ()):
         self.suite = suite
         self.parent = Path(tempfile.mkdtemp(prefix=f"mtml-{suite.homework}-"))
         self.tree = build_tree(suite, student_files, self.parent)
@@ -237,7 +285,8 @@ class Sandbox:
         if self.user is not None:
             for path in [self.parent, *self.parent.rglob("*")]:
                 os.chown(path, self.user.pw_uid, self.user.pw_gid, follow_symlinks=False)
-        self.worker = Worker(self.tree, suite.homework, self.limits, self.user)
+        hidden = tuple(sorted({*hidden, suite.kit_root / "autograder"}))
+        self.worker = Worker(self.tree, suite.homework, self.limits, self.user, hidden)
 
     def close(self) -> None:
         self.worker.stop()

@@ -8,6 +8,7 @@ test then reads the results of its submission.
 from __future__ import annotations
 
 import csv
+import os
 import zipfile
 from pathlib import Path
 
@@ -28,7 +29,13 @@ SUBMISSIONS = {
     "exit-at-import": "import sys\nsys.exit(0)\n" + SOLUTION,
     "non-data": SOLUTION.replace("    return a + b\n", "    return object()\n"),
     "half-partial": SOLUTION.replace("    return a * k\n", "    return a\n"),
+    # Reads the hidden test by its absolute path and returns its length instead of the sum.
+    "snoop": SOLUTION.replace("    return a + b\n",
+                              "    return torch.tensor(float(len(open('{KIT}/autograder/tests/hw9/test_answer.py').read())))\n"),
+    "network": SOLUTION.replace("    return a + b\n",
+                                "    import socket\n    socket.create_connection(('192.0.2.1', 80), timeout=30)\n"),
 }
+ROOT = os.geteuid() == 0
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +46,7 @@ def graded(tmp_path_factory) -> tuple[dict[str, dict], Path]:
     for name, source in SUBMISSIONS.items():
         (subs / name).mkdir(parents=True)
         if source is not None:
-            (subs / name / "answer.py").write_text(source)
+            (subs / name / "answer.py").write_text(source.replace("{KIT}", str(kit)))
     (subs / "garbage.zip").write_bytes(b"not a zip at all")
     with zipfile.ZipFile(subs / "zipped.zip", "w") as z:
         z.writestr("submission/answer.py", SOLUTION)
@@ -123,6 +130,19 @@ def test_gradebook_has_a_row_per_submission(graded):
     reference = next(r for r in rows if r["submission"] == "reference")
     assert reference["total"] == str(MAX_SCORE) and reference["max"] == str(MAX_SCORE)
     assert "1 add matches a + b" in rows[0]
+
+
+@pytest.mark.skipif(not ROOT, reason="hiding staff folders needs a mount namespace (root)")
+def test_hidden_tests_are_invisible_to_the_worker(graded):
+    output = _by_number(graded[0]["snoop"])["1"]["output"]
+    assert "PermissionError" in output or "FileNotFoundError" in output, output
+    assert _by_number(graded[0]["snoop"])["2"]["status"] == "passed"
+
+
+@pytest.mark.skipif(not ROOT, reason="a network namespace needs root")
+def test_network_fails_fast_inside_the_worker(graded):
+    output = _by_number(graded[0]["network"])["1"]["output"]
+    assert "OSError" in output or "unreachable" in output.lower(), output
 
 
 def test_messages_are_plain_templates():
