@@ -10,6 +10,8 @@ import io
 import json
 import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -42,18 +44,25 @@ def pytest_args(suite: Suite, *, seed: int, results: Path, tests: list[str] | No
     return args
 
 
-def _all_failed(suite: Suite, message: str, started: float) -> dict[str, Any]:
-    """A results.json for a submission that could not be read: every test, each failed, one reason.
+def list_tests(suite: Suite) -> list[dict[str, Any]]:
+    """The suite's tests as collected (function, name, number, max_score, visibility, tags).
 
-    The tests are collected (not run) so that the entry list is the same as for a graded one.
+    Collected in a subprocess, so that it can be called from any process, threads included.
     """
     with tempfile.TemporaryDirectory() as tmp:
         listing = Path(tmp) / "listing.json"
-        with contextlib.redirect_stdout(io.StringIO()):
-            pytest.main([*pytest_args(suite, seed=0, results=listing, tests=None), "--collect-only"])
-        data = json.loads(listing.read_text()) if listing.is_file() else {"tests": []}
+        args = pytest_args(suite, seed=0, results=Path(tmp) / "unused.json", tests=None)
+        subprocess.run([sys.executable, "-m", "pytest", *args, "--collect-only", "--test-listing", str(listing)],
+                       cwd=KIT_ROOT, capture_output=True, timeout=600, check=False)
+        if not listing.is_file():
+            raise RuntimeError(f"cannot collect the hidden suite of {suite.homework}; run it with pytest -v")
+        return json.loads(listing.read_text())
+
+
+def _all_failed(suite: Suite, message: str, started: float) -> dict[str, Any]:
+    """A results.json for a submission that could not be read: every test, each failed, one reason."""
     tests = [TestResult(name=t["name"], number=t["number"], max_score=t["max_score"], output=message,
-                        visibility=t["visibility"], tags=t["tags"]) for t in data["tests"]]
+                        visibility=t["visibility"], tags=t["tags"]) for t in list_tests(suite)]
     return Report(tests=tests, execution_time=time.monotonic() - started, output=message).to_gradescope()
 
 

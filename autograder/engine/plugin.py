@@ -14,6 +14,7 @@ Load it with `-p autograder.engine.plugin`. Options (resolved once into `Setting
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ class Settings:
     grading_seed: int
     results_json: Path | None
     notes: tuple[str, ...]
+    test_listing: Path | None = None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -49,6 +51,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--results-json", default=None, help="write Gradescope results.json here")
     group.addoption("--grading-note", action="append", default=[], help="line for the top-level output")
     group.addoption("--kit-root", default=None, help=argparse.SUPPRESS)  # the engine's own tests
+    group.addoption("--test-listing", default=None, help="write the collected tests (function, name, number, points) here")
 
 
 def _homework_from_args(config: pytest.Config) -> str:
@@ -75,6 +78,7 @@ def resolve_settings(config: pytest.Config) -> Settings:
         grading_seed=config.getoption("grading_seed"),
         results_json=Path(results) if results else None,
         notes=tuple(config.getoption("grading_note")),
+        test_listing=Path(config.getoption("test_listing")) if config.getoption("test_listing") else None,
     )
 
 
@@ -143,6 +147,11 @@ class GradingSession:
                 tags=list(getattr(func, "__tags__", ())),
                 test_id=f"{Path(str(item.fspath)).name}::{item.name}",
             )
+        if self.settings.test_listing is not None:
+            listing = [{"function": item.name, "name": r.name, "number": r.number, "max_score": r.max_score,
+                        "visibility": r.visibility, "tags": r.tags}
+                       for item, r in ((item, self.results[item.nodeid]) for item in items)]
+            self.settings.test_listing.write_text(json.dumps(listing, indent=1))
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:

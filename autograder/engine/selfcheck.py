@@ -6,7 +6,9 @@ For every homework, all gradings run in parallel subprocesses (`jobs`):
   - every mutant loses points on the tests it names (only those tests run);
   - the handout zip builds and holds no staff file;
   - the Gradescope zip builds and its `run_autograder` grades the reference (full marks) and the
-    blank stub (0) against a fake /autograder root.
+    blank stub (0) against a fake /autograder root;
+  - every attack of the hostile bank gets exactly its expected score and leaks nothing, and the
+    machine is left as it was (no worker process alive, the kit's files unchanged).
 Stub sync, ruff and the kit's unit tests are separate Makefile steps.
 """
 
@@ -25,7 +27,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from .attacks import load_attacks, machine_state, secret_lines, verify
+from .attacks import materialise as materialise_attack
 from .batch import Outcome, grade_in_subprocess
+from .grade import list_tests
 from .mutants import load_mutants, materialise
 from .packaging import build_autograder, build_handout
 from .suite import Suite, load_suite
@@ -116,26 +121,45 @@ def _check_packaging(suite: Suite, dist: Path, work: Path) -> list[Check]:
     return checks
 
 
-def homework_jobs(suite: Suite, seeds: int, work: Path) -> list[tuple[str, Callable[[], Outcome], Callable[[Outcome], bool]]]:
+Verdict = Callable[[Outcome], str]  # "" when the outcome is right, else what is wrong
+
+
+def _expect(ok: Callable[[Outcome], bool], why: str) -> Verdict:
+    return lambda outcome: "" if ok(outcome) else why
+
+
+def homework_jobs(suite: Suite, seeds: int, work: Path) -> list[tuple[str, Callable[[], Outcome], Verdict]]:
     """(label, grading to run, verdict on its outcome) for one homework."""
     hw = suite.homework
     out = work / hw
-    jobs = []
+    jobs: list[tuple[str, Callable[[], Outcome], Verdict]] = []
     for seed in range(1, seeds + 1):
         jobs.append((f"reference, seed {seed}",
                      lambda seed=seed: grade_in_subprocess(hw, suite.solutions_dir, out / f"ref{seed}", seed, 1800),
-                     _full_marks))
+                     _expect(_full_marks, "not full marks")))
     jobs.append(("blank stub scores 0",
                  lambda: grade_in_subprocess(hw, suite.homework_dir / "submission", out / "stub", 1, 1800),
-                 lambda o: _zero(o, None)))
+                 _expect(lambda o: _zero(o, None), "not 0 with every test failed")))
     for mutant in load_mutants(suite):
         folder = materialise(suite, mutant, out / "mutants" / mutant.name)
 
         def run(folder: Path = folder, tests: tuple[str, ...] = mutant.tests, name: str = mutant.name) -> Outcome:
             return grade_in_subprocess(hw, folder, out / f"mutant-{name}", 1, 1800, tests=list(tests))
 
-        jobs.append((f"mutant {mutant.name} loses points",
-                     run, lambda o: o.results is not None and bool(o.results["tests"]) and not _full_marks(o)))
+        jobs.append((f"mutant {mutant.name} loses points", run,
+                     _expect(lambda o: o.results is not None and bool(o.results["tests"]) and not _full_marks(o),
+                             "kept full marks on its tests")))
+    attacks = load_attacks(suite)
+    if attacks:
+        listing, secrets = list_tests(suite), secret_lines(suite)
+        for attack in attacks:
+            path = materialise_attack(suite, attack, out / "attacks")
+
+            def run_attack(path: Path = path, name: str = attack.name) -> Outcome:
+                return grade_in_subprocess(hw, path, out / f"attack-{name}", 1, 1800)
+
+            jobs.append((f"attack {attack.name}", run_attack,
+                         lambda o, a=attack: verify(a, o.results, secrets, listing)))
     return jobs
 
 
@@ -143,6 +167,7 @@ def run_checks(homeworks: list[str], jobs: int = 2, seeds: int = 3) -> int:
     work = Path(tempfile.mkdtemp(prefix="mtml-check-"))
     dist = work / "dist"
     suites = [load_suite(hw) for hw in homeworks]
+    before = {s.homework: machine_state(s) for s in suites}
     planned = [(s.homework, *job) for s in suites for job in homework_jobs(s, seeds, work)]
     started = time.monotonic()
     checks: list[Check] = []
@@ -151,9 +176,16 @@ def run_checks(homeworks: list[str], jobs: int = 2, seeds: int = 3) -> int:
         packaging = [pool.submit(_check_packaging, s, dist, work / f"pkg-{s.homework}") for s in suites]
         for hw, label, verdict, future in futures:
             outcome = future.result()
-            checks.append(Check(hw, label, verdict(outcome), _score_line(outcome), outcome.seconds))
+            problem = verdict(outcome)
+            detail = _score_line(outcome) + (f" -- {problem}" if problem else "")
+            checks.append(Check(hw, label, not problem, detail, outcome.seconds))
         for future in packaging:
             checks.extend(future.result())
+    for suite in suites:
+        after = machine_state(suite)
+        changed = [k for k in before[suite.homework]["kit"] if before[suite.homework]["kit"][k] != after["kit"][k]]
+        detail = f"kit folders changed: {changed}; workers alive: {after['workers'][:3]}"
+        checks.append(Check(suite.homework, "machine left as it was", not changed and not after["workers"], detail, 0.0))
     failed = [c for c in checks if not c.ok]
     for c in checks:
         print(f"{'ok  ' if c.ok else 'FAIL'} {c.homework}  {c.name:45s} {c.detail}  ({c.seconds:.1f} s)")
@@ -161,5 +193,3 @@ def run_checks(homeworks: list[str], jobs: int = 2, seeds: int = 3) -> int:
     print(f"checks: {len(checks) - len(failed)} passed, {len(failed)} failed")
     shutil.rmtree(work, ignore_errors=True)
     return 1 if failed else 0
-
-

@@ -1,0 +1,199 @@
+"""The hostile bank: submissions that attack the grader, each with the exact score it must get.
+
+`autograder/attacks/hwN/attacks.toml` holds `[[attack]]` tables:
+  name, description        what the attack is and what it tries
+  base = "reference"       start from the reference ("reference") or the blank stub ("stub")
+  edits                    list of {file, old, new} (old must occur once) or {file, prepend}
+  extra_files              {name = content}: files placed beside the student's (shadowing attempts)
+  zip = false              submit as a zip instead of a folder
+  zip_members              list of {name, content} | {name, symlink} | {name, zeros} (zip only)
+  failed = "all" | [...]   the hidden tests (function names) that must fail; all others must pass
+  forbidden_paths = [...]  files that must not exist after grading ({tmp} = the system temp dir)
+
+`verify` checks, for one graded attack: a results.json with every test of the suite, exactly the
+expected tests failed and so exactly the expected score, and no line of a hidden test or of the
+reference's solution code in anything a student can see. `machine_state` is compared before and
+after the whole bank: no process left behind by a worker and no change to the kit's files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .suite import Suite, tomllib
+
+MIN_SECRET_LINE = 30  # shorter lines (imports, `return x`) are not evidence of a leak
+KEYS = {"name", "description", "base", "edits", "extra_files", "zip", "zip_members", "failed", "forbidden_paths"}
+
+
+class AttackError(ValueError):
+    """An attack entry is malformed or no longer applies to the reference."""
+
+
+@dataclass(frozen=True)
+class Attack:
+    name: str
+    description: str
+    failed: str | tuple[str, ...]
+    base: str = "reference"
+    edits: tuple[dict[str, str], ...] = ()
+    extra_files: dict[str, str] = field(default_factory=dict)
+    zip: bool = False
+    zip_members: tuple[dict[str, Any], ...] = ()
+    forbidden_paths: tuple[str, ...] = ()
+
+    def forbidden(self) -> list[Path]:
+        return [Path(p.replace("{tmp}", tempfile.gettempdir())) for p in self.forbidden_paths]
+
+
+def load_attacks(suite: Suite) -> list[Attack]:
+    path = suite.kit_root / "autograder" / "attacks" / suite.homework / "attacks.toml"
+    if not path.is_file():
+        return []
+    with open(path, "rb") as f:
+        raw = tomllib.load(f).get("attack", [])
+    attacks = []
+    for entry in raw:
+        unknown = set(entry) - KEYS
+        if unknown or not {"name", "description", "failed"} <= set(entry):
+            raise AttackError(f"{path}: attack {entry.get('name')!r} has unknown keys {sorted(unknown)} "
+                              "or lacks name/description/failed")
+        failed = entry["failed"] if entry["failed"] == "all" else tuple(entry["failed"])
+        attacks.append(Attack(**{**entry, "failed": failed, "edits": tuple(entry.get("edits", ())),
+                                 "zip_members": tuple(entry.get("zip_members", ())),
+                                 "forbidden_paths": tuple(entry.get("forbidden_paths", ()))}))
+    return attacks
+
+
+def _apply(folder: Path, edit: dict[str, str], attack: str) -> None:
+    target = folder / edit["file"]
+    text = target.read_text()
+    if "prepend" in edit:
+        target.write_text(edit["prepend"] + text)
+        return
+    if text.count(edit["old"]) != 1:
+        raise AttackError(f"attack {attack!r}: `old` must occur once in {edit['file']}; update the attack")
+    target.write_text(text.replace(edit["old"], edit["new"]))
+
+
+def _zip_bomb_member(archive: zipfile.ZipFile, name: str, size: int) -> None:
+    with archive.open(zipfile.ZipInfo(name), "w", force_zip64=True) as member:
+        block = b"\0" * (1 << 20)
+        for _ in range(size >> 20):
+            member.write(block)
+
+
+def materialise(suite: Suite, attack: Attack, work: Path) -> Path:
+    """Writes the attack's submission (a folder, or a zip beside it) and returns its path."""
+    folder = work / attack.name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    source = suite.solutions_dir if attack.base == "reference" else suite.homework_dir / "submission"
+    for name in suite.student_files:
+        shutil.copy2(source / name, folder / name)
+    for edit in attack.edits:
+        _apply(folder, edit, attack.name)
+    for name, content in attack.extra_files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(content)
+    if not attack.zip:
+        return folder
+    target = work / f"{attack.name}.zip"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(folder).as_posix())
+        for member in attack.zip_members:
+            if "symlink" in member:
+                info = zipfile.ZipInfo(member["name"])
+                info.external_attr = (0o120777) << 16
+                archive.writestr(info, member["symlink"])
+            elif "zeros" in member:
+                _zip_bomb_member(archive, member["name"], int(member["zeros"]))
+            else:
+                archive.writestr(member["name"], member["content"])
+    shutil.rmtree(folder)
+    return target
+
+
+def secret_lines(suite: Suite) -> set[str]:
+    """Lines of the hidden tests and of the solution code that appear in no file a student has."""
+    public: set[str] = set()
+    for path in suite.homework_dir.rglob("*.py"):
+        public |= {line.strip() for line in path.read_text().splitlines()}
+    secret: set[str] = set()
+    for folder in (suite.tests_dir, suite.solutions_dir):
+        for path in folder.rglob("*.py"):
+            secret |= {line.strip() for line in path.read_text().splitlines()}
+    return {line for line in secret - public if len(line) >= MIN_SECRET_LINE}
+
+
+def verify(attack: Attack, results: dict[str, Any] | None, secrets: set[str],
+           listing: list[dict[str, Any]]) -> str:
+    """Returns "" when the graded attack got exactly what it must, else what went wrong.
+
+    listing: the suite's tests as `grade.list_tests` collects them (function names and points).
+    """
+    if results is None:
+        return "no results.json"
+    by_key = {(t["number"], t["name"]): t for t in results["tests"]}
+    if len(results["tests"]) != len(listing) or len(by_key) != len(listing):
+        return f"{len(results['tests'])} test entries, expected {len(listing)}"
+    known = {t["function"] for t in listing}
+    if attack.failed != "all" and not set(attack.failed) <= known:
+        return f"the attack names unknown tests {sorted(set(attack.failed) - known)}"
+    wrong, expected = [], 0.0
+    for test in listing:
+        got = by_key.get((test["number"], test["name"]))
+        should_fail = attack.failed == "all" or test["function"] in attack.failed
+        if got is None or (got["status"] == "failed") != should_fail:
+            wrong.append(f"{test['function']} {got['status'] if got else 'missing'}")
+        expected += 0.0 if should_fail else test["max_score"]
+    if wrong:
+        return "unexpected outcomes: " + "; ".join(wrong[:4])
+    if abs(results["score"] - expected) > 1e-9:
+        return f"score {results['score']} != {expected}"
+    visible = json.dumps(results)
+    leaked = [line for line in secrets if line in visible]
+    if leaked:
+        return f"hidden text leaked into the results: {leaked[0][:60]!r}"
+    missing = [str(p) for p in attack.forbidden() if p.exists()]
+    if missing:
+        return f"files written outside the sandbox: {missing}"
+    return ""
+
+
+def _tree_digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and ".venv" not in path.parts:
+            stat = path.stat()
+            digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def worker_processes() -> list[str]:
+    """Command lines of live worker processes (anything started from a sandbox's engine copy)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if "worker_main.py" in cmd or "/mtml-hw" in cmd:
+                found.append(f"{entry}: {cmd[:100]}")
+    return found
+
+
+def machine_state(suite: Suite) -> dict[str, Any]:
+    return {"kit": {name: _tree_digest(suite.kit_root / name) for name in (suite.homework, "autograder", "data")},
+            "workers": worker_processes()}
