@@ -16,7 +16,7 @@ from data.fetch import DataError
 
 DATASETS = {
     "movielens": "data.movielens",
-    "omniglot": "data.omniglot",
+    "omniglot": "data.omniglot.__main__",
 }
 
 
