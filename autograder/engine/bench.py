@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import os
 import platform
 import re
@@ -65,19 +66,26 @@ def worker_startup_s(suite: Suite, repeats: int = 3) -> float:
     return statistics.median(times)
 
 
-def _grading_cost(suite: Suite, work: Path) -> str:
+def _grading_cost(suite: Suite, work: Path) -> tuple[str, str]:
+    """(row of the grading-cost table, row of the Gradescope-settings table) for one homework."""
     metrics = work / f"{suite.homework}-metrics.json"
     outcome = grade_in_subprocess(suite.homework, suite.solutions_dir, work / suite.homework, 0, 1800,
                                   metrics=metrics)
     if outcome.results is None:
-        return f"| {suite.homework} | grading failed: {outcome.error} | | | | |"
+        return f"| {suite.homework} | grading failed: {outcome.error} | | | | |", ""
     suite_s = outcome.results["execution_time"]
     peak = json.loads(metrics.read_text())["peak_memory_mb"]
     total = sum(t["max_score"] for t in outcome.results["tests"])
     within = "yes" if suite_s <= suite.time_budget_s and peak <= suite.memory_budget_mb else "**no**"
-    return (f"| {suite.homework} | {outcome.results['score']:g}/{total:g} | {suite_s:.1f} s (budget "
+    cost = (f"| {suite.homework} | {outcome.results['score']:g}/{total:g} | {suite_s:.1f} s (budget "
             f"{suite.time_budget_s:g} s) | {peak:.0f} MiB (budget {suite.memory_budget_mb:g} MiB) | "
             f"{worker_startup_s(suite):.2f} s | {within} |")
+    # Head-room: a Gradescope CPU is often slower than this one, and students' submissions are
+    # slower than the reference; memory gets 50 % on top of the measured peak.
+    memory = 256 * math.ceil(peak * 1.5 / 256)
+    timeout = 60 * math.ceil(max(10.0, 4 * outcome.seconds) / 60)
+    settings = f"| {suite.homework} | 1 (suites run on one thread) | {memory} MiB | {timeout // 60} min |"
+    return cost, settings
 
 
 def _throughput(suite: Suite, work: Path, copies: int, jobs: int = 2) -> str:
@@ -96,13 +104,20 @@ def run_bench(homeworks: list[str], copies: int = 20) -> int:
     suites = [load_suite(hw) for hw in homeworks]
     cost = ["| homework | reference score | hidden suite wall time (1 thread) | peak memory (grader + worker) "
             "| worker start-up | within budget |", "|---|---|---|---|---|---|"]
-    cost += [_grading_cost(s, work) for s in suites]
+    rows = [_grading_cost(s, work) for s in suites]
+    cost += [row for row, _ in rows]
+    gradescope = ["| homework | CPUs | memory | autograder timeout |", "|---|---|---|---|"]
+    gradescope += [row for _, row in rows if row]
     throughput = ["| homework | submissions | JOBS | submissions per minute | full marks |", "|---|---|---|---|---|"]
     throughput += [_throughput(s, work, copies) for s in suites]
     sections = {
         "machine": f"## Machine\n\n{machine()}",
         "grading": "## Grading cost of the reference solutions\n\n" + "\n".join(cost),
         "throughput": f"## `make grade-all` throughput ({copies} copies of the reference)\n\n" + "\n".join(throughput),
+        "gradescope": ("## Gradescope settings derived from these measurements\n\n"
+                       "Memory is the measured peak plus 50 %, rounded up to 256 MiB; the timeout is four times "
+                       "the whole grading of the reference (process start included), at least 10 minutes.\n\n"
+                       + "\n".join(gradescope)),
     }
     for hw in homeworks:
         try:
