@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import pwd
 import resource
 import shutil
 import signal
@@ -32,8 +31,8 @@ log = logging.getLogger(__name__)
 
 ENGINE_DIR = Path(__file__).resolve().parent
 WORKER_FILES = ("worker_main.py", "codec.py", "wire.py")
-WORKER_USER_ENV = "MTML_WORKER_USER"
-DEFAULT_WORKER_USER = "nobody"
+WORKER_UID_BASE = 61000  # above Debian's and Ubuntu's dynamic system and user ranges
+WORKER_UID_SLOTS = 256
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "tests", "cache", "downloads", "runs")
 OUTPUT_TAIL_BYTES = 4000
 
@@ -92,18 +91,48 @@ def _user_can_run_python() -> tuple[bool, str]:
     return True, ""
 
 
+@dataclass(frozen=True)
+class WorkerIdentity:
+    """The uid/gid a worker runs as, and the held lock that reserves it for this grading."""
+
+    uid: int
+    gid: int
+    lock_fd: int
+
+
+def _reserve_uid() -> WorkerIdentity | None:
+    """A uid of its own for this grading, from WORKER_UID_BASE + slot.
+
+    Concurrent gradings (`grade-all`, JOBS>1) must not share a uid: RLIMIT_NPROC counts every
+    process of a uid, so one submission's fork bomb would starve the other's worker. The uid needs
+    no /etc/passwd entry; the slot is held with an flock on a root-only folder until the process ends.
+    """
+    import fcntl
+
+    slots = Path(tempfile.gettempdir()) / "mtml-worker-slots"
+    slots.mkdir(mode=0o700, exist_ok=True)
+    for slot in range(WORKER_UID_SLOTS):
+        fd = os.open(slots / f"slot-{slot}", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        uid = WORKER_UID_BASE + slot
+        return WorkerIdentity(uid=uid, gid=uid, lock_fd=fd)
+    return None
+
+
 @functools.lru_cache(maxsize=1)
-def choose_worker_user() -> tuple[pwd.struct_passwd | None, str]:
-    """The unprivileged user to run workers as, or None with the reason why not."""
+def choose_worker_identity() -> tuple[WorkerIdentity | None, str]:
+    """The unprivileged identity to run workers as, or None with the reason why not."""
     if os.geteuid() != 0:
-        return None, "the grader is not root, so the worker runs as the same unprivileged user"
-    name = os.environ.get(WORKER_USER_ENV, DEFAULT_WORKER_USER)
-    try:
-        user = pwd.getpwnam(name)
-    except KeyError:
-        return None, f"no user {name!r} exists (setup.sh creates one; or set {WORKER_USER_ENV})"
+        return None, "the grader is not root, so the worker runs as the grader's own user"
     ok, reason = _user_can_run_python()
-    return (user, "") if ok else (None, reason)
+    if not ok:
+        return None, reason
+    identity = _reserve_uid()
+    return (identity, "") if identity else (None, "every worker uid slot is in use")
 
 
 @functools.lru_cache(maxsize=1)
@@ -141,7 +170,7 @@ class _OutputTail:
 class Worker:
     """One worker process; `call` sends a request frame and waits for the reply frame."""
 
-    def __init__(self, tree: Path, homework: str, limits: Limits, user: pwd.struct_passwd | None,
+    def __init__(self, tree: Path, homework: str, limits: Limits, user: WorkerIdentity | None,
                  hidden: tuple[Path, ...] = ()):
         self.tree, self.homework, self.limits, self.user = tree, homework, limits, user
         self.hidden = hidden
@@ -166,8 +195,8 @@ class Worker:
         if self.user is not None:
             resource.setrlimit(resource.RLIMIT_NPROC, (lim.processes, lim.processes))
             os.setgroups([])
-            os.setgid(self.user.pw_gid)
-            os.setuid(self.user.pw_uid)
+            os.setgid(self.user.gid)
+            os.setuid(self.user.uid)
         elif os.geteuid() == 0:
             confinement.drop_capabilities()
 
@@ -281,10 +310,10 @@ class Sandbox:
         self.parent = Path(tempfile.mkdtemp(prefix=f"mtml-{suite.homework}-"))
         self.tree = build_tree(suite, student_files, self.parent)
         self.limits = limits or Limits(cpu_seconds=suite.worker_cpu_s, memory_mb=suite.worker_memory_mb)
-        self.user, self.user_note = choose_worker_user()
+        self.user, self.user_note = choose_worker_identity()
         if self.user is not None:
             for path in [self.parent, *self.parent.rglob("*")]:
-                os.chown(path, self.user.pw_uid, self.user.pw_gid, follow_symlinks=False)
+                os.chown(path, self.user.uid, self.user.gid, follow_symlinks=False)
         hidden = tuple(sorted({*hidden, suite.kit_root / "autograder"}))
         self.worker = Worker(self.tree, suite.homework, self.limits, self.user, hidden)
 
