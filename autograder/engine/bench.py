@@ -49,7 +49,7 @@ def update_sections(sections: dict[str, str], path: Path = BENCHMARKS) -> None:
 
 
 def worker_startup_s(suite: Suite, repeats: int = 3) -> float:
-    """Median seconds from spawning a worker to its first answer (torch imported, ready)."""
+    """Median seconds from spawning a worker to its hello (torch and the blank stubs imported)."""
     from . import codec
     from .sandbox import Sandbox
 
@@ -59,7 +59,7 @@ def worker_startup_s(suite: Suite, repeats: int = 3) -> float:
         try:
             started = time.monotonic()
             box.worker.start()
-            codec.from_bytes(box.worker.call(codec.to_bytes({"target": ""}), 120, 1 << 20))
+            codec.from_bytes(box.worker.hello(120))
             times.append(time.monotonic() - started)
         finally:
             box.close()

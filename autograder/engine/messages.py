@@ -22,3 +22,8 @@ EXTRA_FILES = "Ignored files that are not part of the assignment: {names}."
 RUNNING_AS_ROOT = "note: the worker runs as the grader's own user ({reason})."
 OUTPUT_TAIL = "\n--- the last lines your code printed ---\n{tail}"
 DID_NOT_RUN = "This test did not run to completion (the grading run was interrupted)."
+IMPORT_HANGS = (
+    "Importing your code did not finish within {seconds:g} s (an infinite loop or a long computation "
+    "at module level?), so no test could run."
+)
+IMPORT_DIED = "The process stopped while importing your code ({reason}), so no test could run."

@@ -21,6 +21,7 @@ from . import codec, messages, wire
 from .sandbox import Sandbox
 
 MAX_REPLY_BYTES = 512 << 20
+STARTUP_BUDGET_S = 60.0  # starting Python, importing torch and the student's modules
 
 
 class StudentError(Exception):
@@ -76,6 +77,28 @@ class WorkerStudent:
         self.sandbox = sandbox
         self.grading_seed = grading_seed
         self.clock = _Clock()
+        # Set when the student's modules cannot even be loaded (a hang or a death at import):
+        # every later call fails at once with the same message instead of paying its budget again.
+        self.unloadable: StudentError | None = None
+
+    def _ensure_started(self, left: float) -> None:
+        worker = self.sandbox.worker
+        if worker.alive:
+            return
+        worker.stop()
+        budget = min(left, STARTUP_BUDGET_S)
+        try:
+            worker.start()
+            codec.from_bytes(worker.hello(budget))
+        except wire.WireTimeout:
+            worker.stop()
+            self.unloadable = StudentError("import", messages.IMPORT_HANGS.format(seconds=budget))
+        except (wire.WireClosed, codec.CodecError, wire.WireTooLarge, OSError):
+            reason = worker.exit_reason()
+            worker.stop()
+            self.unloadable = StudentError("import", messages.IMPORT_DIED.format(reason=reason))
+        if self.unloadable is not None:
+            raise self.unloadable
 
     def call(self, target: str, *args: Any, **kwargs: Any) -> Any:
         seed = call_seed(self.grading_seed, self.clock.test_id, self.clock.calls)
@@ -84,10 +107,14 @@ class WorkerStudent:
             {"target": target, "args": list(args), "kwargs": kwargs, "seed": seed},
             where="the test's arguments",
         )
+        if self.unloadable is not None:
+            raise self.unloadable
         worker = self.sandbox.worker
         left = self.clock.deadline - time.monotonic()
         if left <= 0:
             raise StudentError("timeout", messages.TIMEOUT.format(seconds=self.clock.budget_s))
+        self._ensure_started(left)
+        left = self.clock.deadline - time.monotonic()
         try:
             reply = codec.from_bytes(worker.call(request, left, MAX_REPLY_BYTES))
         except wire.WireTimeout:

@@ -217,8 +217,10 @@ class Worker:
         self._from_worker, from_worker_w = os.pipe()
         output_r, output_w = os.pipe()
         engine = self.tree.parent / "engine"
+        modules = ",".join(sorted(p.stem for p in (self.tree / self.homework / "submission").glob("*.py")
+                                  if p.stem != "__init__"))
         command = [sys.executable, "-I", str(engine / "worker_main.py"), str(self.tree),
-                   str(to_worker_r), str(from_worker_w), self.homework]
+                   str(to_worker_r), str(from_worker_w), self.homework, modules]
         try:
             self.process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=output_w, stderr=output_w,
@@ -235,11 +237,12 @@ class Worker:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def hello(self, timeout_s: float) -> bytes:
+        """Waits for the frame the worker sends once it has imported the student's modules."""
+        return wire.read_frame(self._from_worker, time.monotonic() + timeout_s, 1 << 20)
+
     def call(self, payload: bytes, timeout_s: float, max_reply_bytes: int) -> bytes:
-        """Sends one request; raises wire.WireTimeout / wire.WireClosed / BrokenPipeError."""
-        if not self.alive:
-            self.stop()
-            self.start()
+        """Sends one request to a started worker; raises wire.WireTimeout / WireClosed / BrokenPipeError."""
         deadline = time.monotonic() + timeout_s
         wire.write_frame(self._to_worker, payload)
         return wire.read_frame(self._from_worker, deadline, max_reply_bytes)

@@ -1,7 +1,8 @@
 """The untrusted worker: imports student code and runs the calls the grader sends it.
 
-Started by `sandbox.Worker` as `python -I worker_main.py ROOT IN_FD OUT_FD PROBES` inside the
-sandbox (a pristine copy of the homework with the student's files overlaid). Each request is
+Started by `sandbox.Worker` as `python -I worker_main.py ROOT IN_FD OUT_FD HOMEWORK MODULES` inside
+the sandbox (a pristine copy of the homework with the student's files overlaid). It first imports
+every student module and sends `{"hello": {module: error}}`; then each request is
 `{"target": "pkg.module:function", "args": [...], "kwargs": {...}, "seed": int}`; each reply is
 `{"ok": value}` or `{"error": {"kind", "type", "message"}}`. Nothing here is trusted by the grader:
 every reply is checked there. Copied into the sandbox with `codec.py` and `wire.py`.
@@ -87,21 +88,27 @@ def _seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def serve(in_fd: int, out_fd: int, homework: str) -> None:
+def serve(in_fd: int, out_fd: int, homework: str, modules: list[str]) -> None:
     import codec
     import torch
     import wire
 
     torch.set_num_threads(1)
     allowed = (homework + ".", "data.")
+    # The hello frame: every student module imported once, up front, so that a submission that
+    # hangs or dies at import is recognised as such by the grader, not once per test.
+    failed = {}
+    for name in modules:
+        try:
+            importlib.import_module(f"{homework}.submission.{name}")
+        except BaseException as err:  # the student's import-time error, SystemExit included
+            failed[name] = _describe(err, during_import=True)
+    wire.write_frame(out_fd, codec.to_bytes({"hello": failed}))
     while True:
         try:
             request = codec.from_bytes(wire.read_frame(in_fd))
         except wire.WireClosed:
             return
-        if request.get("target") == "":  # a ping: the worker is up and torch is imported
-            wire.write_frame(out_fd, codec.to_bytes({"ok": "pong"}))
-            continue
         try:
             _seed(int(request.get("seed", 0)))
             function = _resolve(request["target"], allowed)
@@ -119,13 +126,14 @@ def serve(in_fd: int, out_fd: int, homework: str) -> None:
 
 def main() -> None:
     root, in_fd, out_fd, homework = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    modules = [m for m in sys.argv[5].split(",") if m] if len(sys.argv) > 5 else []
     engine_dir = os.path.dirname(os.path.abspath(__file__))
     # Isolated mode (-I) keeps the worker's cwd and PYTHON* variables out of sys.path; the sandbox
     # root comes first so the homework package resolves to the pristine copy.
     sys.path[:0] = [root, engine_dir]
     os.chdir(root)
     sys.dont_write_bytecode = True
-    serve(in_fd, out_fd, homework)
+    serve(in_fd, out_fd, homework, modules)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ def spin(n: int) -> int:
 '''
 
 SUITE = '''\
-test_timeout_s = 20
+test_timeout_s = 8
 '''
 
 TESTS = '''\

@@ -27,6 +27,8 @@ SUBMISSIONS = {
     "loop": SOLUTION.replace("    return n\n", "    while True:\n        pass\n"),
     "exit-mid-test": SOLUTION.replace("    return n\n", "    import os\n    os._exit(0)\n"),
     "exit-at-import": "import sys\nsys.exit(0)\n" + SOLUTION,
+    "loop-at-import": "while True:\n    pass\n" + SOLUTION,
+    "kill-at-import": "import os\nos._exit(3)\n" + SOLUTION,
     "non-data": SOLUTION.replace("    return a + b\n", "    return object()\n"),
     "half-partial": SOLUTION.replace("    return a * k\n", "    return a\n"),
     # Reads the hidden test by its absolute path and returns its length instead of the sum.
@@ -105,6 +107,19 @@ def test_sys_exit_at_import_fails_every_test(graded):
     results = graded[0]["exit-at-import"]
     assert results["score"] == 0
     assert all("end the process" in t["output"] for t in results["tests"])
+
+
+def test_hang_at_import_fails_every_test_once(graded):
+    results = graded[0]["loop-at-import"]
+    assert results["score"] == 0
+    assert all("did not finish" in t["output"] for t in results["tests"])
+    assert results["execution_time"] < 30, "the import budget must be paid once, not per test"
+
+
+def test_death_at_import_fails_every_test(graded):
+    results = graded[0]["kill-at-import"]
+    assert results["score"] == 0
+    assert all("while importing your code (exit code 3)" in t["output"] for t in results["tests"])
 
 
 def test_non_data_result_is_refused(graded):
