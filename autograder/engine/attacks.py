@@ -7,8 +7,13 @@
   extra_files              {name = content}: files placed beside the student's (shadowing attempts)
   zip = false              submit as a zip instead of a folder
   zip_members              list of {name, content} | {name, symlink} | {name, zeros} (zip only)
-  failed = "all" | [...]   the hidden tests (function names) that must fail; all others must pass
-  forbidden_paths = [...]  files that must not exist after grading ({tmp} = the system temp dir)
+  tests = [...]            run only these hidden tests (function names); default all
+  failed = "all" | [...]   the tests (function names) that must fail; all other tests run must pass
+  forbidden_paths = [...]  files that must not exist after grading
+  requires = [...]         "own-uid" / "namespaces": confinement the attack is only safe or only
+                           meaningful with; without it the attack is reported as skipped
+In code and paths, `{kit}` is replaced by the kit's root and `{tmp}` by the system temp folder:
+the bank assumes the strongest attacker, one who knows where the grader's files are.
 
 `verify` checks, for one graded attack: a results.json with every test of the suite, exactly the
 expected tests failed and so exactly the expected score, and no line of a hidden test or of the
@@ -28,10 +33,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .results import MAX_TEST_OUTPUT
 from .suite import Suite, tomllib
 
 MIN_SECRET_LINE = 30  # shorter lines (imports, `return x`) are not evidence of a leak
-KEYS = {"name", "description", "base", "edits", "extra_files", "zip", "zip_members", "failed", "forbidden_paths"}
+KEYS = {"name", "description", "base", "edits", "extra_files", "zip", "zip_members", "tests", "failed",
+        "forbidden_paths", "requires"}
+REQUIREMENTS = {"own-uid", "namespaces"}
 
 
 class AttackError(ValueError):
@@ -48,10 +56,28 @@ class Attack:
     extra_files: dict[str, str] = field(default_factory=dict)
     zip: bool = False
     zip_members: tuple[dict[str, Any], ...] = ()
+    tests: tuple[str, ...] = ()
     forbidden_paths: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
 
-    def forbidden(self) -> list[Path]:
-        return [Path(p.replace("{tmp}", tempfile.gettempdir())) for p in self.forbidden_paths]
+    def forbidden(self, kit: Path) -> list[Path]:
+        return [Path(fill(p, kit)) for p in self.forbidden_paths]
+
+
+def fill(text: str, kit: Path) -> str:
+    return text.replace("{kit}", str(kit)).replace("{tmp}", tempfile.gettempdir())
+
+
+def unmet_requirements(attack: Attack) -> list[str]:
+    """What the platform lacks for this attack (empty when it can run)."""
+    from .sandbox import choose_worker_identity, namespaces_available
+
+    missing = []
+    if "own-uid" in attack.requires and choose_worker_identity()[0] is None:
+        missing.append("own-uid")
+    if "namespaces" in attack.requires and not namespaces_available(())[0]:
+        missing.append("namespaces")
+    return missing
 
 
 def load_attacks(suite: Suite) -> list[Attack]:
@@ -67,21 +93,23 @@ def load_attacks(suite: Suite) -> list[Attack]:
             raise AttackError(f"{path}: attack {entry.get('name')!r} has unknown keys {sorted(unknown)} "
                               "or lacks name/description/failed")
         failed = entry["failed"] if entry["failed"] == "all" else tuple(entry["failed"])
-        attacks.append(Attack(**{**entry, "failed": failed, "edits": tuple(entry.get("edits", ())),
-                                 "zip_members": tuple(entry.get("zip_members", ())),
-                                 "forbidden_paths": tuple(entry.get("forbidden_paths", ()))}))
+        unknown_req = set(entry.get("requires", ())) - REQUIREMENTS
+        if unknown_req:
+            raise AttackError(f"{path}: attack {entry['name']!r} requires unknown {sorted(unknown_req)}")
+        attacks.append(Attack(**{**entry, "failed": failed, **{key: tuple(entry.get(key, ())) for key in (
+            "edits", "zip_members", "tests", "forbidden_paths", "requires")}}))
     return attacks
 
 
-def _apply(folder: Path, edit: dict[str, str], attack: str) -> None:
+def _apply(folder: Path, edit: dict[str, str], attack: str, kit: Path) -> None:
     target = folder / edit["file"]
     text = target.read_text()
     if "prepend" in edit:
-        target.write_text(edit["prepend"] + text)
+        target.write_text(fill(edit["prepend"], kit) + text)
         return
     if text.count(edit["old"]) != 1:
         raise AttackError(f"attack {attack!r}: `old` must occur once in {edit['file']}; update the attack")
-    target.write_text(text.replace(edit["old"], edit["new"]))
+    target.write_text(text.replace(edit["old"], fill(edit["new"], kit)))
 
 
 def _zip_bomb_member(archive: zipfile.ZipFile, name: str, size: int) -> None:
@@ -100,10 +128,10 @@ def materialise(suite: Suite, attack: Attack, work: Path) -> Path:
     for name in suite.student_files:
         shutil.copy2(source / name, folder / name)
     for edit in attack.edits:
-        _apply(folder, edit, attack.name)
+        _apply(folder, edit, attack.name, suite.kit_root)
     for name, content in attack.extra_files.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_text(content)
+        (folder / name).write_text(fill(content, suite.kit_root))
     if not attack.zip:
         return folder
     target = work / f"{attack.name}.zip"
@@ -119,7 +147,7 @@ def materialise(suite: Suite, attack: Attack, work: Path) -> Path:
             elif "zeros" in member:
                 _zip_bomb_member(archive, member["name"], int(member["zeros"]))
             else:
-                archive.writestr(member["name"], member["content"])
+                archive.writestr(fill(member["name"], suite.kit_root), fill(member["content"], suite.kit_root))
     shutil.rmtree(folder)
     return target
 
@@ -137,19 +165,22 @@ def secret_lines(suite: Suite) -> set[str]:
 
 
 def verify(attack: Attack, results: dict[str, Any] | None, secrets: set[str],
-           listing: list[dict[str, Any]]) -> str:
+           listing: list[dict[str, Any]], kit: Path) -> str:
     """Returns "" when the graded attack got exactly what it must, else what went wrong.
 
     listing: the suite's tests as `grade.list_tests` collects them (function names and points).
     """
     if results is None:
         return "no results.json"
+    if attack.tests:
+        listing = [t for t in listing if t["function"] in attack.tests]
     by_key = {(t["number"], t["name"]): t for t in results["tests"]}
     if len(results["tests"]) != len(listing) or len(by_key) != len(listing):
         return f"{len(results['tests'])} test entries, expected {len(listing)}"
     known = {t["function"] for t in listing}
-    if attack.failed != "all" and not set(attack.failed) <= known:
-        return f"the attack names unknown tests {sorted(set(attack.failed) - known)}"
+    named = set(attack.tests) | (set() if attack.failed == "all" else set(attack.failed))
+    if not named <= known:
+        return f"the attack names tests that do not exist or were not run: {sorted(named - known)}"
     wrong, expected = [], 0.0
     for test in listing:
         got = by_key.get((test["number"], test["name"]))
@@ -161,11 +192,13 @@ def verify(attack: Attack, results: dict[str, Any] | None, secrets: set[str],
         return "unexpected outcomes: " + "; ".join(wrong[:4])
     if abs(results["score"] - expected) > 1e-9:
         return f"score {results['score']} != {expected}"
-    visible = json.dumps(results)
+    visible = json.dumps(results, ensure_ascii=False)
     leaked = [line for line in secrets if line in visible]
     if leaked:
         return f"hidden text leaked into the results: {leaked[0][:60]!r}"
-    missing = [str(p) for p in attack.forbidden() if p.exists()]
+    if "\x1b" in visible or any(len(t["output"]) > MAX_TEST_OUTPUT for t in results["tests"]):
+        return "a test output carries escape sequences or exceeds the length cap"
+    missing = [str(p) for p in attack.forbidden(kit) if p.exists()]
     if missing:
         return f"files written outside the sandbox: {missing}"
     return ""

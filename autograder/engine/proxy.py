@@ -89,7 +89,14 @@ class WorkerStudent:
         budget = min(left, STARTUP_BUDGET_S)
         try:
             worker.start()
-            codec.from_bytes(worker.hello(budget))
+            hello = codec.from_bytes(worker.hello(budget))
+            failures = hello.get("hello") if isinstance(hello, dict) else None
+            if not isinstance(failures, dict):
+                raise codec.CodecError("malformed hello")
+            if failures:
+                # A submission must import as a whole: one broken module fails every test, with
+                # the first module's error as the message (a syntax error names the line).
+                self.unloadable = error_from_reply(next(iter(failures.values())))
         except wire.WireTimeout:
             worker.stop()
             self.unloadable = StudentError("import", messages.IMPORT_HANGS.format(seconds=budget))

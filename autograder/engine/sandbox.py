@@ -173,6 +173,7 @@ class Worker:
     def __init__(self, tree: Path, homework: str, limits: Limits, user: WorkerIdentity | None,
                  hidden: tuple[Path, ...] = ()):
         self.tree, self.homework, self.limits, self.user = tree, homework, limits, user
+        self.scratch = tree.parent / "scratch"
         self.hidden = hidden
         self.namespaces, _ = namespaces_available(hidden)
         self.process: subprocess.Popen[bytes] | None = None
@@ -203,8 +204,8 @@ class Worker:
     def _environment(self) -> dict[str, str]:
         return {
             "PATH": "/usr/bin:/bin",
-            "HOME": str(self.tree),
-            "TMPDIR": str(self.tree),
+            "HOME": str(self.scratch),
+            "TMPDIR": str(self.scratch),
             "LANG": "C.UTF-8",
             "OMP_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1",
@@ -224,7 +225,7 @@ class Worker:
         try:
             self.process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=output_w, stderr=output_w,
-                pass_fds=(to_worker_r, from_worker_w), cwd=self.tree, env=self._environment(),
+                pass_fds=(to_worker_r, from_worker_w), cwd=self.scratch, env=self._environment(),
                 start_new_session=True, preexec_fn=self._preexec,
             )
         finally:
@@ -314,9 +315,13 @@ class Sandbox:
         self.tree = build_tree(suite, student_files, self.parent)
         self.limits = limits or Limits(cpu_seconds=suite.worker_cpu_s, memory_mb=suite.worker_memory_mb)
         self.user, self.user_note = choose_worker_identity()
+        # The tree stays the grader's and read-only to the worker: a submission cannot rewrite the
+        # pristine homework files. Only `scratch` (its cwd, HOME and TMPDIR) is the worker's.
+        self.scratch = self.parent / "scratch"
+        self.scratch.mkdir(mode=0o700)
+        os.chmod(self.parent, 0o755)
         if self.user is not None:
-            for path in [self.parent, *self.parent.rglob("*")]:
-                os.chown(path, self.user.uid, self.user.gid, follow_symlinks=False)
+            os.chown(self.scratch, self.user.uid, self.user.gid)
         hidden = tuple(sorted({*hidden, suite.kit_root / "autograder"}))
         self.worker = Worker(self.tree, suite.homework, self.limits, self.user, hidden)
 

@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .attacks import load_attacks, machine_state, secret_lines, verify
+from .attacks import Attack, load_attacks, machine_state, secret_lines, unmet_requirements, verify
 from .attacks import materialise as materialise_attack
 from .batch import Outcome, grade_in_subprocess
 from .grade import list_tests
@@ -153,13 +153,19 @@ def homework_jobs(suite: Suite, seeds: int, work: Path) -> list[tuple[str, Calla
     if attacks:
         listing, secrets = list_tests(suite), secret_lines(suite)
         for attack in attacks:
+            unmet = unmet_requirements(attack)
+            if unmet:
+                jobs.append((f"attack {attack.name} SKIPPED (platform lacks {', '.join(unmet)})",
+                             lambda: Outcome("skipped", {"tests": [], "score": 0}, "", 0.0), lambda o: ""))
+                continue
             path = materialise_attack(suite, attack, out / "attacks")
 
-            def run_attack(path: Path = path, name: str = attack.name) -> Outcome:
-                return grade_in_subprocess(hw, path, out / f"attack-{name}", 1, 1800)
+            def run_attack(path: Path = path, attack: Attack = attack) -> Outcome:
+                return grade_in_subprocess(hw, path, out / f"attack-{attack.name}", 1, 1800,
+                                           tests=list(attack.tests) or None)
 
             jobs.append((f"attack {attack.name}", run_attack,
-                         lambda o, a=attack: verify(a, o.results, secrets, listing)))
+                         lambda o, a=attack: verify(a, o.results, secrets, listing, suite.kit_root)))
     return jobs
 
 

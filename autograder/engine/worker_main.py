@@ -131,7 +131,6 @@ def main() -> None:
     # Isolated mode (-I) keeps the worker's cwd and PYTHON* variables out of sys.path; the sandbox
     # root comes first so the homework package resolves to the pristine copy.
     sys.path[:0] = [root, engine_dir]
-    os.chdir(root)
     sys.dont_write_bytecode = True
     serve(in_fd, out_fd, homework, modules)
 
