@@ -3,8 +3,9 @@
 `autograder/attacks/hwN/attacks.toml` holds `[[attack]]` tables:
   name, description        what the attack is and what it tries
   base = "reference"       start from the reference ("reference") or the blank stub ("stub")
-  edits                    list of {file, old, new} (old must occur once) or {file, prepend}
+  edits                    list of {file, old, new} (old must occur once), {file, prepend} or {file, append}
   extra_files              {name = content}: files placed beside the student's (shadowing attempts)
+  omit = [...]             student files left out of the submission
   zip = false              submit as a zip instead of a folder
   zip_members              list of {name, content} | {name, symlink} | {name, zeros} (zip only)
   tests = [...]            run only these hidden tests (function names); default all
@@ -37,7 +38,7 @@ from .results import MAX_TEST_OUTPUT
 from .suite import Suite, tomllib
 
 MIN_SECRET_LINE = 30  # shorter lines (imports, `return x`) are not evidence of a leak
-KEYS = {"name", "description", "base", "edits", "extra_files", "zip", "zip_members", "tests", "failed",
+KEYS = {"name", "description", "base", "edits", "extra_files", "omit", "zip", "zip_members", "tests", "failed",
         "forbidden_paths", "requires"}
 REQUIREMENTS = {"own-uid", "namespaces"}
 
@@ -57,6 +58,7 @@ class Attack:
     zip: bool = False
     zip_members: tuple[dict[str, Any], ...] = ()
     tests: tuple[str, ...] = ()
+    omit: tuple[str, ...] = ()
     forbidden_paths: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()
 
@@ -97,15 +99,19 @@ def load_attacks(suite: Suite) -> list[Attack]:
         if unknown_req:
             raise AttackError(f"{path}: attack {entry['name']!r} requires unknown {sorted(unknown_req)}")
         attacks.append(Attack(**{**entry, "failed": failed, **{key: tuple(entry.get(key, ())) for key in (
-            "edits", "zip_members", "tests", "forbidden_paths", "requires")}}))
+            "edits", "zip_members", "tests", "omit", "forbidden_paths", "requires")}}))
     return attacks
 
 
 def _apply(folder: Path, edit: dict[str, str], attack: str, kit: Path) -> None:
     target = folder / edit["file"]
     text = target.read_text()
-    if "prepend" in edit:
-        target.write_text(fill(edit["prepend"], kit) + text)
+    if "prepend" in edit or "append" in edit:
+        # Prepended code goes right after any `from __future__` import, which must stay first.
+        lines = text.splitlines(keepends=True)
+        cut = max((i + 1 for i, line in enumerate(lines) if line.startswith("from __future__ import")), default=0)
+        head, tail = "".join(lines[:cut]), "".join(lines[cut:])
+        target.write_text(head + fill(edit.get("prepend", ""), kit) + tail + fill(edit.get("append", ""), kit))
         return
     if text.count(edit["old"]) != 1:
         raise AttackError(f"attack {attack!r}: `old` must occur once in {edit['file']}; update the attack")
@@ -132,6 +138,8 @@ def materialise(suite: Suite, attack: Attack, work: Path) -> Path:
     for name, content in attack.extra_files.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(fill(content, suite.kit_root))
+    for name in attack.omit:
+        (folder / name).unlink()
     if not attack.zip:
         return folder
     target = work / f"{attack.name}.zip"

@@ -56,7 +56,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     from .selfcheck import run_checks
 
-    return run_checks(args.hw.split(",") if args.hw else homeworks(), jobs=args.jobs, seeds=args.seeds)
+    return run_checks(args.hw.split(",") if args.hw else homeworks(), jobs=args.jobs, seeds=args.seeds,
+                      only=args.only)
 
 
 def _cmd_handout(args: argparse.Namespace) -> int:
@@ -118,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hw", default="")
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--seeds", type=int, default=3, help="gradings of each reference with different seeds")
+    p.add_argument("--only", default="", help="run only checks whose label starts with this (e.g. attack, mutant)")
     p.set_defaults(run=_cmd_check)
 
     p = sub.add_parser("bench", help="measure grading cost and write BENCHMARKS.md")
