@@ -56,7 +56,12 @@ def _choose(candidates: dict[str, list[tuple[int, str]]]) -> dict[str, str]:
     return {name: min(options)[1] for name, options in candidates.items() if options}
 
 
+# Files that come with a submission folder but are not worth a note (the package marker, OS litter).
+_QUIET = {"__init__.py", ".DS_Store", "Thumbs.db"}
+
+
 def _finish(intake: Intake, allowed: tuple[str, ...], ignored: list[str]) -> Intake:
+    ignored = [name for name in ignored if PurePosixPath(name).name not in _QUIET]
     for name in allowed:
         if name not in intake.files:
             intake.notes.append(messages.MISSING_FILE.format(name=name))

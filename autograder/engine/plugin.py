@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,17 +115,9 @@ class GradingSession:
         return self._student
 
     def _hidden(self) -> tuple[Path, ...]:
-        """Folders the worker must not see besides the kit's autograder/: where results go.
-
-        A folder that holds the interpreter (a results file written at the kit's root, beside
-        .venv) cannot be hidden; the results are rewritten after the worker is dead anyway.
-        """
+        """Folders the worker must not see besides the kit's autograder/: where results go."""
         results = self.settings.results_json
-        if results is None:
-            return ()
-        folder = results.resolve().parent
-        prefix = Path(sys.prefix).resolve()
-        return () if folder == prefix or folder in prefix.parents else (folder,)
+        return () if results is None else (results.resolve().parent,)
 
     # --- hooks -----------------------------------------------------------------------------
 

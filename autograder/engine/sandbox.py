@@ -322,8 +322,19 @@ class Sandbox:
         os.chmod(self.parent, 0o755)
         if self.user is not None:
             os.chown(self.scratch, self.user.uid, self.user.gid)
-        hidden = tuple(sorted({*hidden, suite.kit_root / "autograder"}))
-        self.worker = Worker(self.tree, suite.homework, self.limits, self.user, hidden)
+        self.worker = Worker(self.tree, suite.homework, self.limits, self.user,
+                             self._hideable({*hidden, suite.kit_root / "autograder"}))
+
+    def _hideable(self, paths: set[Path]) -> tuple[Path, ...]:
+        """The paths that can be covered without hiding what the worker needs: a folder that holds
+        the sandbox or the interpreter (results written to /tmp, or beside .venv) stays visible;
+        the results are rewritten after the worker is dead anyway."""
+        needed = [self.parent.resolve(), Path(sys.prefix).resolve(), Path(sys.executable).resolve()]
+        keep = []
+        for path in sorted(p.resolve() for p in paths):
+            if not any(n == path or path in n.parents for n in needed):
+                keep.append(path)
+        return tuple(keep)
 
     def close(self) -> None:
         self.worker.stop()
