@@ -25,8 +25,8 @@ help: ## list the targets
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet '.[dev]'
+	$(PY) -m pip install -qq --upgrade pip
+	$(PY) -m pip install -qq '.[dev]'
 	@touch $(STAMP)
 
 venv: $(STAMP) ## create .venv and install the pinned dependencies

@@ -45,6 +45,10 @@ class Check:
     seconds: float
 
 
+def _print(c: Check) -> None:
+    print(f"{'ok  ' if c.ok else 'FAIL'} {c.homework}  {c.name:45s} {c.detail}  ({c.seconds:.1f} s)", flush=True)
+
+
 def _score_line(outcome: Outcome) -> str:
     if outcome.results is None:
         return f"no results ({outcome.error})"
@@ -189,16 +193,20 @@ def run_checks(homeworks: list[str], jobs: int = 2, seeds: int = 3, only: str = 
             problem = verdict(outcome)
             detail = _score_line(outcome) + (f" -- {problem}" if problem else "")
             checks.append(Check(hw, label, not problem, detail, outcome.seconds))
+            _print(checks[-1])
         for future in packaging:
-            checks.extend(future.result())
+            for check in future.result():
+                checks.append(check)
+                _print(check)
     for suite in suites:
         after = machine_state(suite)
         changed = [k for k in before[suite.homework]["kit"] if before[suite.homework]["kit"][k] != after["kit"][k]]
         detail = f"kit folders changed: {changed}; workers alive: {after['workers'][:3]}"
         checks.append(Check(suite.homework, "machine left as it was", not changed and not after["workers"], detail, 0.0))
+        _print(checks[-1])
     failed = [c for c in checks if not c.ok]
-    for c in checks:
-        print(f"{'ok  ' if c.ok else 'FAIL'} {c.homework}  {c.name:45s} {c.detail}  ({c.seconds:.1f} s)")
+    for c in failed:
+        _print(c)
     print(f"grading checks took {time.monotonic() - started:.0f} s")
     print(f"checks: {len(checks) - len(failed)} passed, {len(failed)} failed")
     shutil.rmtree(work, ignore_errors=True)
