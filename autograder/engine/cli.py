@@ -83,7 +83,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 def _cmd_audit(args: argparse.Namespace) -> int:
     from .bench import run_audit
 
-    return run_audit(args.hw.split(",") if args.hw else homeworks(), runs=args.runs, jobs=args.jobs)
+    return run_audit(args.hw.split(",") if args.hw else homeworks(), runs=args.runs, jobs=args.jobs,
+                     scale=args.scale)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -130,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("audit", help="grade each reference and stub with many seeds; into BENCHMARKS.md")
     p.add_argument("--hw", default="")
     p.add_argument("--runs", type=int, default=20)
+    p.add_argument("--scale", type=int, default=200, help="mixed submissions for the grade-all scale run (0: none)")
     p.add_argument("--jobs", type=int, default=2)
     p.set_defaults(run=_cmd_audit)
 
