@@ -156,11 +156,12 @@ def run_audit(homeworks: list[str], runs: int = 20, jobs: int = 2, scale: int = 
                 failures += runs - good
                 rows.append(f"| {hw} | {label} | {runs} | {good}/{runs} | {sorted(set(map(str, scores)))} |")
     sections = {"audit": f"## Flakiness audit (`make audit`, seeds 1..{runs})\n\n" + "\n".join(rows)}
+    update_sections(sections)  # written now: the scale run below takes much longer
     if scale:
         scale_text, harness_failures = _scale_run(load_suite(homeworks[0]), work, scale, jobs)
         sections["scale"] = scale_text
         failures += harness_failures
-    update_sections(sections)
+        update_sections({"scale": scale_text})
     shutil.rmtree(work, ignore_errors=True)
     print("\n\n".join(sections.values()))
     return 1 if failures else 0
