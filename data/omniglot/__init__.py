@@ -14,9 +14,10 @@ floats `images / 255` have strokes = 1. The official PNGs are the opposite (blac
 Files, small parts first: `official.py` (what the zips hold, verification, fetching), `pixels.py`
 (PNG -> cache pixels), `arrays.py` (the `OmniglotArrays` record), `cache.py` (the .npz file),
 `prepare.py` (zips -> arrays), `synthetic.py` (the offline stand-in), `load.py` (`load_omniglot`),
-`splits.py`, `nearest_neighbour.py` (pixel baseline), `naive_sampler.py` (benchmark baseline),
-`episode_grid.py` (look at an episode), `fake_zip.py` (small official-layout zips for tests),
-`__main__.py` (`make data`).
+`splits.py`, `nearest_neighbour.py` (pixel baseline), `episode_grid.py` (look at an episode),
+`fake_zip.py` (small official-layout zips for tests), `__main__.py` (`make data`). There is
+deliberately no episode sampler here: it is hw1's exercise (the naive zip sampler used as a
+benchmark baseline lives under autograder/bench/, staff-only).
 """
 
 from data.fetch import DataError
@@ -25,7 +26,6 @@ from .arrays import CacheMeta, OmniglotArrays
 from .cache import cache_path, read_cache, write_cache
 from .episode_grid import episode_grid, save_episode_grid
 from .load import load_omniglot, prepared_cache_path
-from .naive_sampler import NaiveZipSampler
 from .nearest_neighbour import nearest_neighbour_accuracy
 from .official import BACKGROUND, EVALUATION, OFFICIAL_SPECS, ZipSpec, fetch_official, verify_zip
 from .prepare import read_official_zips
@@ -47,7 +47,6 @@ __all__ = [
     "CharacterSplit",
     "ClassSet",
     "DataError",
-    "NaiveZipSampler",
     "OmniglotArrays",
     "ZipSpec",
     "alphabet_split",

@@ -1,8 +1,9 @@
 """The naive episode sampler: every image of every episode is read from the zip and decoded anew.
 
 It exists as the baseline of the benchmark that shows why the kit prepares a cache: sampling from
-the uint8 cache is an array index, this is a zip read + PNG decode + area resize per image. (The
-real sampler of hw1 is a student exercise; this one only produces episodes to time.)
+the uint8 cache is an array index, this is a zip read + PNG decode + area resize per image. It is
+staff-only (under autograder/, never in a handout): the hw1 episode sampler is a student exercise,
+and a working sampler shipped with the data code would be one students could call instead.
 
 Dimension letters: N ways (classes per episode), K shots, K+1 samples per class (K support + 1
 query), D = H * W pixels of a flattened image (784 at 28x28).
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .official import (
+from data.omniglot.official import (
     IMAGE_SHAPE,
     OFFICIAL_SPECS,
     Character,
@@ -25,7 +26,7 @@ from .official import (
     read_member,
     verify_zip,
 )
-from .pixels import check_image_size, decode_png, to_cache_pixels
+from data.omniglot.pixels import check_image_size, decode_png, to_cache_pixels
 
 
 class NaiveZipSampler:

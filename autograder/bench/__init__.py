@@ -1,0 +1,1 @@
+"""Homework-specific benchmarks (`def bench() -> str` per hwN) and their staff-only baselines."""

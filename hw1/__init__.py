@@ -1,0 +1,1 @@
+"""Homework 1: black-box meta-learning on Omniglot with a memory-augmented LSTM (Santoro et al. 2016)."""

@@ -1,0 +1,1 @@
+"""Your code for homework 1: `sampler.py`, `model.py`, `loss.py`. Fill in every TODO."""
