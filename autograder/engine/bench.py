@@ -37,9 +37,29 @@ def machine() -> str:
             f"measured {time.strftime('%Y-%m-%d')}")
 
 
+_ROW = re.compile(r"^\| (hw\d+) \|")
+
+
+def _merge_rows(old: str, new: str) -> str:
+    """`new` with the table rows of homeworks it did not measure kept from `old` (by first cell),
+    so that `make bench HW=hw1` updates hw1's rows and leaves hw0's."""
+    fresh = {m.group(1) for line in new.splitlines() if (m := _ROW.match(line))}
+    kept = [line for line in old.splitlines() if (m := _ROW.match(line)) and m.group(1) not in fresh]
+    if not kept:
+        return new
+    lines = new.splitlines()
+    rows = sorted([line for line in lines if _ROW.match(line)] + kept, key=lambda line: _ROW.match(line).group(1))
+    first = next((i for i, line in enumerate(lines) if _ROW.match(line)), len(lines))
+    rest = [line for line in lines[first:] if not _ROW.match(line)]
+    return "\n".join(lines[:first] + rows + rest)
+
+
 def update_sections(sections: dict[str, str], path: Path = BENCHMARKS) -> None:
     text = path.read_text() if path.is_file() else _HEADER
     for name, body in sections.items():
+        found = re.search(rf"<!-- section: {re.escape(name)} -->\n(.*?)\n<!-- end: {re.escape(name)} -->", text, re.S)
+        if found:
+            body = _merge_rows(found.group(1), body)
         block = f"<!-- section: {name} -->\n{body.strip()}\n<!-- end: {name} -->"
         pattern = re.compile(rf"<!-- section: {re.escape(name)} -->.*?<!-- end: {re.escape(name)} -->", re.S)
         text = pattern.sub(lambda _, b=block: b, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
