@@ -1,0 +1,1 @@
+"""Reference solution of homework 2: `protonet.py`, `maml.py`."""

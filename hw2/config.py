@@ -1,0 +1,118 @@
+"""Configuration of one hw2 training run, as a frozen dataclass with one line of help per field.
+
+The defaults are the README's default protocol (5-way, random character split, no rotation
+augmentation, 28 x 28 pixels); `python -m hw2.train protonet --test` with no other flag reproduces
+the README's ProtoNet 1-shot number, and every other row of its results table gives its flags.
+Every run saves its resolved config as JSON beside its results, and `TrainConfig.from_dict`
+reads it back (unknown keys are an error).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+METHODS = ("protonet", "maml")
+DATA_SOURCES = ("auto", "official", "synthetic")
+SPLITS = ("random", "alphabet")
+DEVICES = ("cpu", "cuda")
+EXECUTIONS = ("auto", "loop", "batched")
+
+# Which execution is faster, per device and method. CPU: measured with `autograder/bench/hw2.py`
+# (README, "Speed") on 2 shared CPU cores, loop and batched steps interleaved: batched was 1.8x
+# faster for ProtoNet (2.2x under heavier load) and 1.2x for MAML (1.5x) at the default shapes.
+# CUDA: not measured for this kit (no GPU was available); one batched call saves kernel launches,
+# the usual GPU result. Rerun the bench on your machine and pass --execution to override.
+FASTER_EXECUTION = {
+    ("cpu", "protonet"): "batched",
+    ("cpu", "maml"): "batched",
+    ("cuda", "protonet"): "batched",
+    ("cuda", "maml"): "batched",
+}
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One run. Defaults: the README's default protocol."""
+
+    method: str = "protonet"  # "protonet" | "maml"
+    data: str = "auto"  # "official" Omniglot, "synthetic" look-alike, "auto": official if prepared
+    split: str = "random"  # character split: "random" (1100/100/423) | "alphabet" (Lake et al.)
+    rotate: bool = False  # 4-rotation augmentation of the papers (4x the classes)
+    split_seed: int = 0  # seed of the character split (fixed so that runs compare)
+    synthetic_characters: int = 400  # C of synthetic data (ignored for official data)
+    ways: int = 5  # N, classes per task (training, validation and test)
+    shots: int = 1  # K, support images per class in training (and at test, unless --test-shots)
+    queries: int = 5  # Q, query images per class in training
+    meta_batch: int = 4  # B, tasks per outer step
+    iterations: int = 1500  # outer steps (the README's ProtoNet 1-shot run; see its results table)
+    lr: float = 1e-3  # Adam learning rate of the outer (meta) optimiser
+    hidden: int = 64  # F, channels of each conv block
+    inner_steps: int = 1  # S, MAML inner gradient steps (training and evaluation)
+    inner_lr: float = 0.4  # alpha, MAML inner learning rate (Finn et al. 2017 use 0.4 on Omniglot)
+    learn_inner_lrs: bool = False  # meta-learn one inner learning rate per parameter tensor
+    device: str = "cpu"  # "cpu" | "cuda"
+    execution: str = "auto"  # "loop" over tasks, "batched" (one call / vmap), "auto": faster one
+    seed: int = 0  # initialisation and training episodes
+    val_every: int = 250  # iterations between validation runs (and checkpoints)
+    val_tasks: int = 100  # validation tasks (fixed, seed 1)
+    test_tasks: int = 600  # test tasks (fixed, seed 2), as in the papers
+    test_queries: int = 15  # Q of test tasks
+    test_shots: tuple[int, ...] = ()  # K values to test with; empty: the training K
+    log_every: int = 50  # iterations between rows of log.csv
+    out_dir: str = "runs/hw2"  # each run writes out_dir/<name>/
+    name: str = ""  # run folder; empty: built from the method, shots, ways and seed
+    progress: bool = True  # tqdm progress bar
+
+    def __post_init__(self) -> None:
+        for name, choices in (("method", METHODS), ("data", DATA_SOURCES), ("split", SPLITS),
+                              ("device", DEVICES), ("execution", EXECUTIONS)):
+            if getattr(self, name) not in choices:
+                raise ValueError(f"TrainConfig.{name} must be one of {choices}, got {getattr(self, name)!r}.")
+        for name in ("ways", "shots", "queries", "meta_batch", "iterations", "hidden", "val_every",
+                     "val_tasks", "test_tasks", "test_queries", "log_every", "synthetic_characters"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"TrainConfig.{name} must be >= 1, got {getattr(self, name)}.")
+        if self.inner_steps < 0:
+            raise ValueError(f"TrainConfig.inner_steps must be >= 0, got {self.inner_steps}.")
+        if self.lr <= 0 or self.inner_lr <= 0:
+            raise ValueError(f"learning rates must be > 0, got lr={self.lr}, inner_lr={self.inner_lr}.")
+        if self.val_tasks < 2 or self.test_tasks < 2:
+            raise ValueError("val_tasks and test_tasks must be >= 2 (a confidence interval needs 2 tasks).")
+        # JSON gives lists; a tuple keeps the config hashable and comparable.
+        object.__setattr__(self, "test_shots", tuple(int(k) for k in self.test_shots))
+        if any(k < 1 for k in self.test_shots):
+            raise ValueError(f"TrainConfig.test_shots must be positive, got {self.test_shots}.")
+
+    @property
+    def run_name(self) -> str:
+        if self.name:
+            return self.name
+        extra = ""
+        if self.method == "maml":
+            extra = f"-lr{self.inner_lr:g}-steps{self.inner_steps}" + ("-learned" if self.learn_inner_lrs else "")
+        return f"{self.method}-{self.ways}way-{self.shots}shot{extra}-s{self.seed}"
+
+    @property
+    def resolved_execution(self) -> str:
+        """"loop" or "batched": the configured one, or the faster one on this device."""
+        if self.execution != "auto":
+            return self.execution
+        return FASTER_EXECUTION[(self.device, self.method)]
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["test_shots"] = list(self.test_shots)
+        return out
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> TrainConfig:
+        """Inverse of `to_dict`; unknown keys raise ValueError (a typo must not pass silently)."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise ValueError(f"unknown TrainConfig keys {unknown}; known keys are {sorted(known)}.")
+        return cls(**raw)
+
+    def with_(self, **changes: Any) -> TrainConfig:
+        return replace(self, **changes)

@@ -1,0 +1,91 @@
+"""`python -m hw2.experiments NAME [train options]`: the README's experiments, one command each.
+
+    python -m hw2.experiments protonet-shots   # ProtoNet trained 1-shot vs 5-shot, tested at its K
+    python -m hw2.experiments maml-lrs         # MAML: inner lr 0.4 | 0.04 | 0.04 with 5 steps | learned
+    python -m hw2.experiments test-shots       # ProtoNet and MAML (trained 1-shot) tested at K = 1..10
+
+Any `hw2.train` option after the name applies to every run (e.g. `--iterations 500 --data
+synthetic`). A run whose folder already holds a finished checkpoint is not trained again, only
+tested, so the experiments share runs (test-shots reuses the 1-shot runs of the other two).
+Each experiment writes `<out_dir>/<name>.md` (a table of test accuracy with 95% CI) and, for
+test-shots, `<out_dir>/test-shots.png`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from hw2.config import TrainConfig
+from hw2.plots import plot_test_shots
+from hw2.train import build_parser, run
+
+log = logging.getLogger(__name__)
+
+TEST_SHOTS = (1, 2, 4, 6, 8, 10)
+EXPERIMENTS: dict[str, list[tuple[str, dict[str, Any]]]] = {
+    "protonet-shots": [
+        ("ProtoNet, trained 1-shot", {"method": "protonet", "shots": 1}),
+        ("ProtoNet, trained 5-shot", {"method": "protonet", "shots": 5}),
+    ],
+    "maml-lrs": [
+        ("MAML, inner lr 0.4, 1 step", {"method": "maml", "inner_lr": 0.4, "inner_steps": 1}),
+        ("MAML, inner lr 0.04, 1 step", {"method": "maml", "inner_lr": 0.04, "inner_steps": 1}),
+        ("MAML, inner lr 0.04, 5 steps", {"method": "maml", "inner_lr": 0.04, "inner_steps": 5}),
+        ("MAML, learned inner lrs (init 0.4), 1 step",
+         {"method": "maml", "inner_lr": 0.4, "inner_steps": 1, "learn_inner_lrs": True}),
+    ],
+    "test-shots": [
+        ("ProtoNet (trained 1-shot)", {"method": "protonet", "shots": 1, "test_shots": TEST_SHOTS}),
+        ("MAML (trained 1-shot)", {"method": "maml", "shots": 1, "test_shots": TEST_SHOTS}),
+    ],
+}
+
+
+def _finished(config: TrainConfig) -> bool:
+    """Whether the run's folder has a checkpoint at its last iteration (then only test it)."""
+    folder = Path(config.out_dir) / config.run_name
+    if not (folder / "log.csv").is_file() or not (folder / "checkpoint.pt").is_file():
+        return False
+    last = (folder / "log.csv").read_text().strip().splitlines()[-1].split(",")[0]
+    return last.isdigit() and int(last) >= config.iterations
+
+
+def run_experiment(name: str, base: dict[str, Any]) -> dict[str, list[dict[str, float]]]:
+    results = {}
+    for label, changes in EXPERIMENTS[name]:
+        config = TrainConfig.from_dict({**base, **changes})
+        summary = run(config, test=True, test_only=_finished(config))
+        results[label] = summary["test"]
+    out_dir = Path(base["out_dir"])
+    rows = [f"# {name}", "", f"{base['ways']}-way, {base['test_tasks']} test tasks, mean and 95% CI", "",
+            "| run | test K | accuracy |", "|---|---|---|"]
+    rows += [f"| {label} | {r['shots']} | {100 * r['acc']:.2f}% +- {100 * r['ci95']:.2f}% |"
+             for label, rs in results.items() for r in rs]
+    (out_dir / f"{name}.md").write_text("\n".join(rows) + "\n")
+    (out_dir / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
+    if name == "test-shots":
+        plot_test_shots(results, out_dir / "test-shots.png", ways=base["ways"])
+    print("\n".join(rows))
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("name", choices=sorted(EXPERIMENTS))
+    args, rest = parser.parse_known_args(argv)
+    # The train options (a method is required by that parser; each experiment sets its own).
+    base = vars(build_parser().parse_args(["protonet", *rest]))
+    for flag in ("test", "test_only", "resume", "method"):
+        base.pop(flag)
+    run_experiment(args.name, base)
+
+
+if __name__ == "__main__":
+    main()
