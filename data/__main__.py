@@ -17,6 +17,7 @@ from data.fetch import DataError
 DATASETS = {
     "movielens": "data.movielens",
     "omniglot": "data.omniglot.__main__",
+    "banking77": "data.banking77",
 }
 
 
