@@ -57,7 +57,7 @@ def sample_episode(
     # TODO: Pitfalls: sampling support and query drawings independently (duplicates), permuting
     # TODO: images and labels separately, integer labels instead of one-hot, float64 output.
     # TODO: The grader checks properties only (shapes, dtype, ordering, no duplicates, uniform
-    # TODO: classes and query positions), never the exact random draws.
+    # TODO: classes, drawings and query positions), never the exact random draws.
     # BEGIN SOLUTION
     _check_arguments(images, num_classes, num_shots)
     N, K = num_classes, num_shots

@@ -5,7 +5,7 @@
 
 `outcome`: runs the training test's `outcome` in-process (hw1.submission aliased to the reference,
 one CPU thread) for grading seeds 0..n-1; prints each accuracy, the minimum, mean and wall time.
-`uniform`: runs the two chi-square tests of test_hw1_sampler.py for seeds 0..n-1 and prints the
+`uniform`: runs the chi-square tests of test_hw1_sampler.py for seeds 0..n-1 and prints the
 smallest p-values seen (they must stay above the suite's ALPHA at every seed).
 """
 
@@ -59,7 +59,8 @@ def main() -> None:
         return
     sampler = importlib.import_module("autograder.tests.hw1.test_hw1_sampler")
     episode_data = importlib.import_module("autograder.tests.hw1.episode_data")
-    seen: dict[str, list[float]] = {"classes": [], "columns": [], "query": []}
+    seen: dict[str, list[float]] = {"classes": [], "columns": [], "support drawings": [],
+                                    "query drawings": [], "query": []}
     original = episode_data.chi_square_pvalue
     current: list[float] = []
 

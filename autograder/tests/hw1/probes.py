@@ -59,16 +59,17 @@ def _model(num_classes: int, hidden_size: int, state: dict[str, torch.Tensor], k
 
 def model_forward(
     num_classes: int, hidden_size: int, state: dict[str, torch.Tensor],
-    images: torch.Tensor, labels: torch.Tensor, kind: str = "lstm",
+    images: torch.Tensor, labels: torch.Tensor, kind: str = "lstm", training: bool = False,
 ) -> dict[str, torch.Tensor]:
     """MANN (or, kind="attention", AttentionMetaLearner) with the grader's weights on
-    [B, K+1, N, D] images and [B, K+1, N, N] labels.
+    [B, K+1, N, D] images and [B, K+1, N, N] labels, in eval mode (train mode if `training`;
+    the LSTM has no dropout, so a correct forward gives the same logits in both).
 
     Returns the logits and the two input tensors as they are after the call (an in-place write
     into the caller's labels shows up there).
     """
     model = _model(num_classes, hidden_size, state, kind)
-    model.eval()
+    model.train(training)
     with torch.no_grad():
         logits = model(images, labels)
     return {"logits": logits, "images_after": images, "labels_after": labels}

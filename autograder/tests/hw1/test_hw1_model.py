@@ -55,7 +55,7 @@ def test_forward_matches_reference(student, grading_seed):
 @weight(2)
 @number("2.2")
 def test_query_labels_do_not_leak(student, grading_seed):
-    """model: changing the query row's labels changes no output (they are hidden from the model)"""
+    """model: changing the query row's labels changes no output, in eval or train mode"""
     N, K = 3, 1
     g = torch.Generator().manual_seed(grading_seed)
     reference = _reference(N, grading_seed)
@@ -63,16 +63,20 @@ def test_query_labels_do_not_leak(student, grading_seed):
     other = labels.clone()
     other[:, K] = torch.rand(B, N, N, generator=g)  # anything at all in the query row
     state = reference.state_dict()
-    first = student.call("probes:model_forward", N, HIDDEN, state, images, labels)["logits"]
-    second = student.call("probes:model_forward", N, HIDDEN, state, images, other)["logits"]
-    expect_true(isinstance(first, torch.Tensor) and isinstance(second, torch.Tensor),
-                "MANN.forward must return a tensor.")
-    expect_true(first.shape == second.shape,
-                "MANN.forward must return logits of the same shape for inputs of the same shape.")
-    diff = float((first - second).abs().max())
-    expect_true(diff <= LEAK_ATOL,
-                f"changing only the query row's labels changed the logits (by up to {diff:.3g}): the "
-                "query labels leak into the model; replace the whole query row of labels by zeros.")
+    # In train mode too: a forward that hides the labels only when evaluating trains on the answers.
+    for training in (False, True):
+        mode = "train" if training else "eval"
+        first = student.call("probes:model_forward", N, HIDDEN, state, images, labels, training=training)["logits"]
+        second = student.call("probes:model_forward", N, HIDDEN, state, images, other, training=training)["logits"]
+        expect_true(isinstance(first, torch.Tensor) and isinstance(second, torch.Tensor),
+                    "MANN.forward must return a tensor.")
+        expect_true(first.shape == second.shape,
+                    "MANN.forward must return logits of the same shape for inputs of the same shape.")
+        diff = float((first - second).abs().max())
+        expect_true(diff <= LEAK_ATOL,
+                    f"in {mode} mode, changing only the query row's labels changed the logits (by up to "
+                    f"{diff:.3g}): the query labels leak into the model; replace the whole query row "
+                    "of labels by zeros, whatever the mode.")
 
 
 @weight(2)

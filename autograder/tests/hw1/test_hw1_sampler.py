@@ -144,11 +144,12 @@ def test_no_drawing_twice_in_an_episode(student, grading_seed):
 @weight(2)
 @number("1.6")
 def test_classes_drawn_uniformly(student, grading_seed):
-    """sampler: classes drawn uniformly from the split (chi-square test)"""
-    C, N = 9, 3
-    split = coded_split(C, 5, SIDE, grading_seed)
+    """sampler: classes and drawings drawn uniformly from the split (chi-square tests)"""
+    C, S, N = 9, 5, 3
+    split = coded_split(C, S, SIDE, grading_seed)
     images, _ = _episodes(student, split, N, 1, UNIFORM_EPISODES, grading_seed)
-    classes = decode(images, split).classes[:, 0]  # [E, N]
+    decoded = decode(images, split)
+    classes = decoded.classes[:, 0]  # [E, N]
     expect_true(bool((classes >= 0).all()), "episode images must be drawings of the split / 255.")
     counts = torch.bincount(classes.flatten(), minlength=C)  # [C]
     expected = torch.full((C,), UNIFORM_EPISODES * N / C)
@@ -163,6 +164,19 @@ def test_classes_drawn_uniformly(student, grading_seed):
     expect_true(p_col >= ALPHA,
                 f"column i of the episodes favours some classes (chi-square p = {p_col:.2g}): the "
                 "N classes must be a uniformly random draw, in random order.")
+    # Which drawing of a class lands in the support row and which in the query row: each row's
+    # drawings are N independent uniform draws per episode (one per class), so each row's counts
+    # over the S drawings get their own chi-square test.
+    for row, name in ((0, "support"), (1, "query")):
+        drawers = decoded.drawers[:, row]  # [E, N]
+        expect_true(bool((drawers >= 0).all()), "episode images must be drawings of the split / 255.")
+        counts = torch.bincount(drawers.flatten(), minlength=S)  # [S]
+        p_draw = chi_square_pvalue(counts, torch.full((S,), UNIFORM_EPISODES * N / S), dof=S - 1)
+        expect_true(p_draw >= ALPHA,
+                    f"the {name} row's drawings are not uniform over a class's {S} drawings "
+                    f"(chi-square p = {p_draw:.2g}; counts per drawing {counts.tolist()}): take the "
+                    "K+1 drawings of each class as a uniformly random draw without replacement, "
+                    "not the first K+1.")
 
 
 @weight(2)
