@@ -1,7 +1,8 @@
 """`make check`'s grading half: what staff need to trust each homework's autograder.
 
 For every homework, all gradings run in parallel subprocesses (`jobs`):
-  - the reference scores full marks under `seeds` different grading seeds;
+  - the reference scores full marks under `seeds` different grading seeds, and grading it again
+    with seed 1 gives the same results.json apart from timings;
   - the blank stub scores 0, with one failed entry per test and no crash;
   - every mutant loses points on the tests it names (only those tests run);
   - the handout zip builds and holds no staff file;
@@ -26,10 +27,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .attacks import Attack, load_attacks, machine_state, secret_lines, unmet_requirements, verify
 from .attacks import materialise as materialise_attack
-from .batch import Outcome, grade_in_subprocess
+from .batch import Outcome, grade_in_subprocess, submission_id
 from .grade import list_tests
 from .mutants import load_mutants, materialise
 from .packaging import build_autograder, build_handout
@@ -66,6 +68,26 @@ def _zero(outcome: Outcome, suite_tests: int | None) -> bool:
     r = outcome.results
     return (r is not None and r["score"] == 0 and all(t["status"] == "failed" for t in r["tests"])
             and (suite_tests is None or len(r["tests"]) == suite_tests))
+
+
+def _without_timings(value: Any) -> Any:
+    """`value` (parsed results.json) without its `execution_time` entries, at any depth."""
+    if isinstance(value, dict):
+        return {k: _without_timings(v) for k, v in value.items() if k != "execution_time"}
+    if isinstance(value, list):
+        return [_without_timings(v) for v in value]
+    return value
+
+
+def _same_results(outcome: Outcome, first: Path) -> str:
+    """"" when `outcome` has the same results as the results file `first`, apart from timings."""
+    if outcome.results is None or not first.is_file():
+        return "one of the two gradings wrote no results"
+    before, again = _without_timings(json.loads(first.read_text())), _without_timings(outcome.results)
+    if before == again:
+        return ""
+    changed = [t["name"] for t, u in zip(before.get("tests", []), again.get("tests", []), strict=False) if t != u]
+    return f"results differ between two gradings with the same seed (tests: {changed[:3]})"
 
 
 def _fake_root_run(suite: Suite, zip_path: Path, submission: Path, work: Path) -> dict:
@@ -141,6 +163,10 @@ def homework_jobs(suite: Suite, seeds: int, work: Path) -> list[tuple[str, Calla
         jobs.append((f"reference, seed {seed}",
                      lambda seed=seed: grade_in_subprocess(hw, suite.solutions_dir, out / f"ref{seed}", seed, 1800),
                      _expect(_full_marks, "not full marks")))
+    # Regraded with seed 1 again: the verdicts run in job order, so seed 1's results exist by then.
+    jobs.append(("reference, seed 1 again: same results.json",
+                 lambda: grade_in_subprocess(hw, suite.solutions_dir, out / "ref1-again", 1, 1800),
+                 lambda o: _same_results(o, out / "ref1" / f"{submission_id(suite.solutions_dir)}.json")))
     jobs.append(("blank stub scores 0",
                  lambda: grade_in_subprocess(hw, suite.homework_dir / "submission", out / "stub", 1, 1800),
                  _expect(lambda o: _zero(o, None), "not 0 with every test failed")))
