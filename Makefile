@@ -75,7 +75,7 @@ bench: $(STAMP) staff-only ## measure and write BENCHMARKS.md
 	$(PY) -m autograder bench $(if $(HW),--hw $(HW),)
 
 audit: $(STAMP) staff-only ## 20 gradings of each reference and stub with different seeds; into BENCHMARKS.md
-	$(PY) -m autograder audit --runs 20 $(if $(HW),--hw $(HW),)
+	$(PY) -m autograder audit --runs $(or $(RUNS),20) $(if $(HW),--hw $(HW),) $(if $(SCALE),--scale $(SCALE),)
 
 lint: $(STAMP) ## ruff
 	$(PY) -m ruff check .

@@ -1,4 +1,4 @@
-"""`make bench` and `make audit`: measured figures for BENCHMARKS.md, never typed by hand.
+"""`make bench`: measured figures for BENCHMARKS.md, never typed by hand (`make audit`: audit.py).
 
 BENCHMARKS.md is made of sections between `<!-- section: NAME -->` and `<!-- end: NAME -->`;
 each command rewrites only its own sections, so `make audit` keeps what `make bench` wrote.
@@ -17,7 +17,6 @@ import shutil
 import statistics
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .batch import grade_all, grade_in_subprocess
@@ -150,76 +149,3 @@ def run_bench(homeworks: list[str], copies: int = 20) -> int:
     shutil.rmtree(work, ignore_errors=True)
     print(BENCHMARKS.read_text())
     return 0
-
-
-def run_audit(homeworks: list[str], runs: int = 20, jobs: int = 2, scale: int = 200) -> int:
-    """Grades each reference and each blank stub `runs` times with seeds 1..runs, then `grade-all`
-    over `scale` mixed submissions of the first homework (0 skips it)."""
-    work = Path(tempfile.mkdtemp(prefix="mtml-audit-"))
-    rows = ["| homework | submission | gradings | expected score every time | distinct scores |", "|---|---|---|---|---|"]
-    failures = 0
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for hw in homeworks:
-            suite = load_suite(hw)
-            for label, path, want_full in (("reference", suite.solutions_dir, True),
-                                           ("blank stub", suite.homework_dir / "submission", False)):
-                futures = [pool.submit(grade_in_subprocess, hw, path, work / f"{hw}-{label}-{s}", s, 1800)
-                           for s in range(1, runs + 1)]
-                scores, good = [], 0
-                for f in futures:
-                    o = f.result()
-                    if o.results is None:
-                        scores.append(None)
-                        continue
-                    total = sum(t["max_score"] for t in o.results["tests"])
-                    scores.append(o.results["score"])
-                    good += o.results["score"] == (total if want_full else 0)
-                failures += runs - good
-                rows.append(f"| {hw} | {label} | {runs} | {good}/{runs} | {sorted(set(map(str, scores)))} |")
-    sections = {"audit": f"## Flakiness audit (`make audit`, seeds 1..{runs})\n\n" + "\n".join(rows)}
-    update_sections(sections)  # written now: the scale run below takes much longer
-    if scale:
-        scale_text, harness_failures = _scale_run(load_suite(homeworks[0]), work, scale, jobs)
-        sections["scale"] = scale_text
-        failures += harness_failures
-        update_sections({"scale": scale_text})
-    shutil.rmtree(work, ignore_errors=True)
-    print("\n\n".join(sections.values()))
-    return 1 if failures else 0
-
-
-def _scale_run(suite: Suite, work: Path, count: int, jobs: int) -> tuple[str, int]:
-    """`grade-all` over `count` submissions cycling through references, blank stubs, mutants and
-    attacks; returns the section and the number of gradings the harness failed to finish."""
-    from .attacks import load_attacks, unmet_requirements
-    from .attacks import materialise as materialise_attack
-    from .mutants import load_mutants
-    from .mutants import materialise as materialise_mutant
-
-    pool_dir = work / "scale-pool"
-    kinds: list[tuple[str, Path]] = [("reference", suite.solutions_dir),
-                                     ("blank stub", suite.homework_dir / "submission")]
-    kinds += [("mutant", materialise_mutant(suite, m, pool_dir / f"mutant-{m.name}")) for m in load_mutants(suite)]
-    kinds += [("attack", materialise_attack(suite, a, pool_dir / "attacks"))
-              for a in load_attacks(suite) if not unmet_requirements(a)]
-    folder = work / "scale"
-    folder.mkdir()
-    counts: dict[str, int] = {}
-    for i in range(count):
-        kind, source = kinds[i % len(kinds)]
-        counts[kind] = counts.get(kind, 0) + 1
-        target = folder / f"{i:04d}-{source.name}"
-        if source.is_dir():
-            shutil.copytree(source, target)
-        else:
-            shutil.copy2(source, target.with_suffix(source.suffix))
-    started = time.monotonic()
-    outcomes = grade_all(suite.homework, folder, work / "scale-graded", jobs=jobs, progress=True)
-    minutes = (time.monotonic() - started) / 60
-    broken = [o.submission_id for o in outcomes if o.results is None or o.error]
-    mix = ", ".join(f"{n} {kind}s" for kind, n in counts.items())
-    text = (f"## `make grade-all` at scale ({suite.homework}, JOBS={jobs})\n\n"
-            f"{len(outcomes)} submissions ({mix}) graded in {minutes:.1f} min: "
-            f"{len(outcomes) / minutes:.1f} submissions per minute; harness failures: {len(broken)}"
-            + (f" ({broken[:5]})" if broken else "") + ".")
-    return text, len(broken)

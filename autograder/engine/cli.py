@@ -81,7 +81,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
-    from .bench import run_audit
+    from .audit import run_audit
 
     return run_audit(args.hw.split(",") if args.hw else homeworks(), runs=args.runs, jobs=args.jobs,
                      scale=args.scale)
