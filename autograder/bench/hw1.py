@@ -107,6 +107,8 @@ def _distinct(count: int, below: int, draw: random.Random) -> list[int]:
 
     Rejection, since count << below here: cheaper than random.sample's bookkeeping at this size.
     """
+    if count > below:
+        raise ValueError(f"cannot draw {count} distinct ints below {below}.")
     picks: list[int] = []
     while len(picks) < count:
         pick = int(below * draw.random())
