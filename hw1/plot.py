@@ -1,4 +1,4 @@
-"""The learning-curve PNG of a run: training and test query accuracy against steps."""
+"""The learning-curve PNG of a run: training and validation query accuracy against steps."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from hw1.training import LogRow  # noqa: E402
 
 
 def plot_accuracy(rows: Sequence[LogRow], path: Path, title: str, chance: float) -> Path:
-    """Writes train/test query accuracy per logged step to `path` (PNG); chance = 1/N as a line."""
+    """Writes train/validation query accuracy per logged step to `path` (PNG); chance = 1/N as a line."""
     steps = [r.step for r in rows]
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(steps, [r.train_accuracy for r in rows], label="train (query)")
-    ax.plot(steps, [r.test_accuracy for r in rows], label="test (query)")
+    ax.plot(steps, [r.val_accuracy for r in rows], label="validation (query)")
     ax.axhline(chance, color="grey", linestyle=":", label="chance")
     ax.set_xlabel("step")
     ax.set_ylabel("query accuracy")

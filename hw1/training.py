@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import resource
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -84,6 +87,12 @@ def evaluate(
     return Accuracy(float(per_episode.mean()), Z_95 * std / math.sqrt(episodes), episodes)
 
 
+def cpu_seconds() -> float:
+    """User plus system CPU time of this process so far (all its threads), in seconds."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 @dataclass(frozen=True)
 class LogRow:
     """One point of the learning curve."""
@@ -91,33 +100,72 @@ class LogRow:
     step: int
     train_loss: float  # mean query loss over the steps since the previous row
     train_accuracy: float  # mean training query accuracy over the same steps
-    test_accuracy: float  # query accuracy on eval_batches * B fresh test episodes
-    seconds: float  # wall time since the start of training
+    val_accuracy: float  # query accuracy on eval_batches * B fresh validation episodes
+    seconds: float  # wall time of training so far (summed over resumed parts)
+    cpu_seconds: float  # CPU time of training so far (summed over resumed parts)
+    load1: float  # the machine's 1-minute load average at this row (times mean little above 1/core)
+
+
+CHECKPOINT = "checkpoint.pt"  # in the run folder, rewritten at every learning-curve row
+
+
+def save_checkpoint(path: Path, step: int, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
+                    generators: dict[str, torch.Generator], rows: list[LogRow]) -> None:
+    """Everything needed to continue training exactly where it stopped, written atomically."""
+    state = {
+        "step": step,
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "generators": {name: g.get_state() for name, g in generators.items()},
+        "rows": [asdict(r) for r in rows],
+    }
+    partial = path.with_suffix(".partial")
+    torch.save(state, partial)
+    partial.replace(path)  # a kill during the write leaves the previous checkpoint intact
 
 
 def train(
     config: TrainConfig,
     train_images: np.ndarray,
-    test_images: np.ndarray,
+    val_images: np.ndarray,
     on_row: Callable[[LogRow], None] | None = None,
     on_step: Callable[[int], None] | None = None,
+    checkpoint: Path | None = None,
+    resume: bool = False,
 ) -> tuple[torch.nn.Module, list[LogRow]]:
-    """Meta-trains a fresh model; returns it and its learning curve.
+    """Meta-trains a fresh model (or continues one); returns it and its learning curve.
 
-    train_images, test_images: [C_s, S, H, W] uint8 of the training and test classes.
+    train_images, val_images: [C_s, S, H, W] uint8 of the training and validation classes.
     on_row: called with every learning-curve row (logging, CSV). on_step: called after every step.
-    Training and evaluation draw from two generators seeded from config.seed, so the test
+    checkpoint: file rewritten at every row; with resume=True training continues from it (same
+    model, optimiser, episode generators and curve), so a resumed run equals an uninterrupted one.
+    Training and evaluation draw from two generators seeded from config.seed, so the validation
     episodes do not depend on how many training episodes were drawn before them.
     """
     torch.manual_seed(config.seed)
     model = build_model(config)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-    train_gen = torch.Generator().manual_seed(config.seed)
-    test_gen = torch.Generator().manual_seed(config.seed + 1_000_003)
+    generators = {"train": torch.Generator().manual_seed(config.seed),
+                  "val": torch.Generator().manual_seed(config.seed + 1_000_003)}
+    train_gen, val_gen = generators["train"], generators["val"]
     rows: list[LogRow] = []
+    first = 1
+    if resume:
+        if checkpoint is None or not checkpoint.is_file():
+            raise FileNotFoundError(f"--resume: no checkpoint at {checkpoint}; start the run without --resume.")
+        state = torch.load(checkpoint, weights_only=True)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        for name, g in generators.items():
+            g.set_state(state["generators"][name])
+        rows = [LogRow(**r) for r in state["rows"]]
+        first = state["step"] + 1
+        log.info("resumed from %s at step %d", checkpoint, state["step"])
+    done_wall = rows[-1].seconds if rows else 0.0
+    done_cpu = rows[-1].cpu_seconds if rows else 0.0
     losses, accuracies = [], []
-    start = time.perf_counter()
-    for step in range(1, config.steps + 1):
+    start, start_cpu = time.perf_counter(), cpu_seconds()
+    for step in range(first, config.steps + 1):
         x, y = sample_batch(train_images, config.batch_size, config.num_classes, config.num_shots, train_gen)
         logits = model(x, y)  # [B, K+1, N, N]
         loss = query_loss(logits, y)
@@ -129,11 +177,14 @@ def train(
         if on_step is not None:
             on_step(step)
         if step % config.eval_interval == 0 or step == config.steps:
-            test = evaluate(model, test_images, config, config.eval_batches * config.batch_size, test_gen)
-            row = LogRow(step, float(np.mean(losses)), float(np.mean(accuracies)), test.mean,
-                         time.perf_counter() - start)
+            val = evaluate(model, val_images, config, config.eval_batches * config.batch_size, val_gen)
+            row = LogRow(step, float(np.mean(losses)), float(np.mean(accuracies)), val.mean,
+                         done_wall + time.perf_counter() - start, done_cpu + cpu_seconds() - start_cpu,
+                         os.getloadavg()[0])
             rows.append(row)
             losses, accuracies = [], []
+            if checkpoint is not None:
+                save_checkpoint(checkpoint, step, model, optimizer, generators, rows)
             if on_row is not None:
                 on_row(row)
     return model, rows

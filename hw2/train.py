@@ -47,7 +47,8 @@ HELP = {
     "inner_steps": "MAML inner gradient steps",
     "inner_lr": "MAML inner learning rate alpha",
     "learn_inner_lrs": "meta-learn one inner learning rate per parameter tensor",
-    "device": "cpu or cuda",
+    "device": "auto (cuda, then mps, then cpu), cpu, cuda or mps",
+    "compile": "torch.compile the ProtoNet encoder (faster steps after a one-off compile; eager if it fails)",
     "execution": "loop over tasks, batched (one call / vmap), or auto (the faster one measured on this device)",
     "seed": "seed of initialisation and training episodes",
     "val_every": "iterations between validations and checkpoints",
@@ -92,7 +93,8 @@ def run(config: TrainConfig, test: bool = False, test_only: bool = False, resume
     sets = load_class_sets(config)
     image_size = sets["train"].images.shape[-1]
     learner = Learner.create(config, image_size)
-    summary: dict[str, Any] = {"run": config.run_name, "execution": config.resolved_execution}
+    summary: dict[str, Any] = {"run": config.run_name, "device": config.resolved_device,
+                               "execution": config.resolved_execution}
     if test_only:
         learner.load(folder / "checkpoint.pt")
     else:
@@ -100,6 +102,7 @@ def run(config: TrainConfig, test: bool = False, test_only: bool = False, resume
         history = fit(learner, sets, folder, resume=resume)
         summary["train_seconds"] = float(history[-1]["seconds"])
         summary["val_acc"] = history[-1]["val_acc"]
+        summary["compiled_encoder"] = learner.encoder.compiled  # False after a fall-back to eager
         log.info("trained %d iterations in %.0f s (this session: %.0f s)", config.iterations,
                  summary["train_seconds"], time.perf_counter() - started)
         plot_curves(folder / "log.csv", folder / "curves.png", title=config.run_name)

@@ -28,6 +28,7 @@ import torch
 from tqdm import tqdm
 
 from data.omniglot import ClassSet, load_omniglot, split_omniglot
+from hw2.compiled import Encoder
 from hw2.config import TrainConfig
 from hw2.episodes import Episodes, EpisodeSampler, fixed_episodes
 from hw2.metrics import accuracy, mean_ci95
@@ -55,19 +56,21 @@ class Learner:
     net: ConvNet
     inner_lrs: dict[str, torch.Tensor]
     optimizer: torch.optim.Optimizer
+    encoder: Encoder  # net, compiled when config.compile (ProtoNet training steps only)
     iteration: int = 0
 
     @classmethod
     def create(cls, config: TrainConfig, image_size: int = 28) -> Learner:
         torch.manual_seed(config.seed)
         num_classes = config.ways if config.method == "maml" else None  # ProtoNet has no head
-        net = ConvNet(hidden=config.hidden, image_size=image_size, num_classes=num_classes).to(config.device)
+        net = ConvNet(hidden=config.hidden, image_size=image_size, num_classes=num_classes).to(config.resolved_device)
         inner_lrs = init_inner_lrs(dict(net.named_parameters()), config.inner_lr, config.learn_inner_lrs)
-        inner_lrs = {k: v.detach().to(config.device).requires_grad_(config.learn_inner_lrs) for k, v in inner_lrs.items()}
+        inner_lrs = {k: v.detach().to(config.resolved_device).requires_grad_(config.learn_inner_lrs) for k, v in inner_lrs.items()}
         meta_params = list(net.parameters())
         if config.method == "maml" and config.learn_inner_lrs:
             meta_params += list(inner_lrs.values())  # the rates are meta-parameters too
-        return cls(config, net, inner_lrs, torch.optim.Adam(meta_params, lr=config.lr))
+        encoder = Encoder(net, compile=config.compile and config.method == "protonet")
+        return cls(config, net, inner_lrs, torch.optim.Adam(meta_params, lr=config.lr), encoder)
 
     # --- checkpoints -------------------------------------------------------------------------
 
@@ -87,7 +90,7 @@ class Learner:
         tmp.replace(path)  # atomic: a crash mid-save leaves the previous checkpoint intact
 
     def load(self, path: Path, sampler: EpisodeSampler | None = None) -> None:
-        state = torch.load(path, map_location=self.config.device, weights_only=True)
+        state = torch.load(path, map_location=self.config.resolved_device, weights_only=True)
         saved = json.loads(state["config"])
         for key in ("method", "ways", "hidden"):
             if saved[key] != getattr(self.config, key):
@@ -109,12 +112,12 @@ class Learner:
     def step(self, episodes: Episodes, train: bool = True) -> dict[str, Any]:
         """Loss and accuracies of one meta-batch; with train, one Adam step on the loss."""
         c = self.config
-        e = episodes.to(c.device)
+        e = episodes.to(c.resolved_device)
         batched = c.resolved_execution == "batched"
         self.net.train(train)
         if c.method == "protonet":
             with torch.set_grad_enabled(train):
-                out = protonet_step(self.net, e.x_support, e.y_support, e.x_query, e.y_query, c.ways, batched=batched)
+                out = protonet_step(self.encoder if train else self.net, e.x_support, e.y_support, e.x_query, e.y_query, c.ways, batched=batched)
         else:
             forward, params = functional(self.net)
             out = outer_step(forward, params, self.inner_lrs, e.x_support, e.y_support, e.x_query,
@@ -138,7 +141,7 @@ class Learner:
 def task_accuracies(learner: Learner, episodes: Episodes) -> torch.Tensor:
     """[B] float32 query accuracy of each task of a meta-batch, no training."""
     c = learner.config
-    e = episodes.to(learner.config.device)
+    e = episodes.to(learner.config.resolved_device)
     B, N = e.num_tasks, c.ways
     if c.method == "protonet":
         with torch.no_grad():

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from data.omniglot import ClassSet
+from hw2.compiled import Encoder
+from hw2.config import TrainConfig
+from hw2.device import pick_device
 from hw2.episodes import EpisodeSampler
 from hw2.metrics import mean_ci95
 from hw2.networks import ConvNet
@@ -30,3 +34,42 @@ def test_episode_layout():
 def test_confidence_interval():
     mean, ci = mean_ci95([0.0, 1.0] * 50)
     assert abs(mean - 0.5) < 1e-9 and abs(ci - 1.96 * 0.5025 / 10) < 1e-3
+
+
+def test_device_auto_prefers_cuda_then_mps_then_cpu():
+    assert pick_device("auto", cuda=True, mps=True) == "cuda"
+    assert pick_device("auto", cuda=False, mps=True) == "mps"
+    assert pick_device("auto", cuda=False, mps=False) == "cpu"
+    assert pick_device("cpu", cuda=True, mps=True) == "cpu"
+    assert TrainConfig(device="auto").resolved_device == pick_device("auto")
+
+
+def test_device_asked_by_name_but_absent_is_an_error():
+    for name in ("cuda", "mps"):
+        with pytest.raises(ValueError, match=f"--device {name}"):
+            pick_device(name, cuda=False, mps=False)
+    with pytest.raises(ValueError, match="device must be one of"):
+        pick_device("tpu")
+
+
+def test_device_auto_picks_cuda_when_pytorch_reports_it(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert pick_device("auto") == "cuda"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert pick_device("auto") == "mps"
+
+
+def test_encoder_falls_back_to_eager_when_compilation_fails(monkeypatch, caplog):
+    def broken_compile(module):
+        def compiled(x):
+            raise RuntimeError("no C++ compiler")
+        return compiled
+
+    monkeypatch.setattr(torch, "compile", broken_compile)
+    net = ConvNet(hidden=8, blocks=2, image_size=28)
+    encoder = Encoder(net, compile=True)
+    x = torch.rand(2, 6, 1, 28, 28)
+    torch.testing.assert_close(encoder(x), net(x))
+    assert not encoder.compiled and "eager mode" in caplog.text
+    assert not Encoder(net, compile=False).compiled
