@@ -6,6 +6,9 @@ Examples:
   python -m hw3.train --prototypes --shots 10
   python -m hw3.train --data synthetic --mode all          # no download: tiny BERT, keyword task
 
+Without --shots, a BANKING77 run takes 10 shots per intent and a synthetic run 32 per class; rates
+and epochs left unset follow the data too (hw3/config.py: `resolve`).
+
 Each run writes out_dir/<name>/: config.json (the resolved config), log.csv (one row per epoch:
 loss, learning rate, seconds) and metrics.json (test accuracy, trainable and total parameter
 counts, wall times). Defaults reproduce the README's numbers.
@@ -24,7 +27,7 @@ from typing import Any
 
 import torch
 
-from hw3.config import MODES, TINY_ENCODER, TrainConfig
+from hw3.config import MODES, SYNTHETIC_FULL_PER_CLASS, TINY_ENCODER, TrainConfig, default_shots
 from hw3.encoder import TextTokenizer, load_encoder
 
 log = logging.getLogger(__name__)
@@ -46,7 +49,7 @@ def load_task(cfg: TrainConfig) -> Task:
     if cfg.data == "synthetic":
         from hw3.synthetic import make_intents
 
-        per_class = cfg.shots if cfg.shots is not None else 100
+        per_class = cfg.shots if cfg.shots is not None else SYNTHETIC_FULL_PER_CLASS
         train = make_intents(cfg.synthetic_classes, per_class, seed=cfg.seed)
         test = make_intents(cfg.synthetic_classes, cfg.synthetic_test_per_class, seed=10_000 + cfg.seed)
         return Task(train.texts, train.labels, test.texts, test.labels, cfg.synthetic_classes)
@@ -155,7 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     defaults = TrainConfig()
     special = {"shots", "lora_targets", "progress", "mode"}
     parser.add_argument("--mode", choices=MODES, default=defaults.mode)
-    parser.add_argument("--shots", type=parse_shots, default=defaults.shots, help="K per class, or 'all'")
+    # No default here: it depends on --data (main fills it in with default_shots).
+    parser.add_argument("--shots", type=parse_shots, default=argparse.SUPPRESS,
+                        help="K per class, or 'all' (default: 10; 32 with --data synthetic)")
     parser.add_argument("--lora-targets", nargs="+", default=list(defaults.lora_targets))
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no tqdm bars")
     parser.add_argument("--prototypes", nargs="?", const="cosine", choices=("cosine", "euclidean"), default=None,
@@ -171,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = vars(build_parser().parse_args(argv))
+    args.setdefault("shots", default_shots(args["data"]))
     prototypes = args.pop("prototypes")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     metrics = run(TrainConfig.from_dict(args), prototypes=prototypes)

@@ -19,7 +19,9 @@ the bank assumes the strongest attacker, one who knows where the grader's files 
 `verify` checks, for one graded attack: a results.json with every test of the suite, exactly the
 expected tests failed and so exactly the expected score, and no line of a hidden test or of the
 reference's solution code in anything a student can see. `machine_state` is compared before and
-after the whole bank: no process left behind by a worker and no change to the kit's files.
+after the whole bank: no process left behind by this run and no change to this checkout's files.
+A run counts as its own only the processes descended from it (`claim_orphans` makes sure that what
+a grading leaves behind stays in that tree), never a grading of another checkout on the machine.
 """
 
 from __future__ import annotations
@@ -221,20 +223,52 @@ def _tree_digest(root: Path) -> str:
     return digest.hexdigest()
 
 
-def worker_processes() -> list[str]:
-    """Command lines of live worker processes (anything started from a sandbox's engine copy)."""
-    found = []
+def claim_orphans() -> bool:
+    """Makes this process the child subreaper of everything it starts, so that a process a grading
+    leaves behind (a worker, a student's detached child) is re-parented here, not to init, and
+    `run_processes` still finds it. Returns whether the platform allowed it."""
+    from .confinement import become_subreaper
+
+    return become_subreaper()
+
+
+def _live_processes() -> dict[int, tuple[int, str]]:
+    """pid -> (parent pid, command line) of every live process; zombies are dead and left out."""
+    table = {}
     for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
-                continue
-            if "worker_main.py" in cmd or "/mtml-hw" in cmd:
-                found.append(f"{entry}: {cmd[:100]}")
-    return found
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        # The command name may hold spaces and parentheses: the fields start after the last ')'.
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        if state not in ("Z", "X"):
+            table[int(entry)] = (int(ppid), cmd.strip())
+    return table
+
+
+def run_processes(root: int | None = None) -> list[str]:
+    """"pid: command line" of every live process descended from `root` (default: this process).
+
+    Gradings of other checkouts on the same machine are not descendants, so they never count.
+    """
+    root = os.getpid() if root is None else root
+    table = _live_processes()
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    found, stack = [], list(children.get(root, []))
+    while stack:
+        pid = stack.pop()
+        found.append(f"{pid}: {table[pid][1][:100]}")
+        stack += children.get(pid, [])
+    return sorted(found)
 
 
 def machine_state(suite: Suite) -> dict[str, Any]:
+    """This checkout's kit files (a digest per folder) and the processes this run has alive."""
     return {"kit": {name: _tree_digest(suite.kit_root / name) for name in (suite.homework, "autograder", "data")},
-            "workers": worker_processes()}
+            "workers": run_processes()}

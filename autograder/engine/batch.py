@@ -1,8 +1,10 @@
-"""Grading a folder of submissions in parallel: one results.json each plus gradebook.csv.
+"""Grading a folder of submissions in parallel: one results.json each, gradebook.csv and similarity.csv.
 
 Each submission is graded in its own process (`python -m autograder grade`), so a submission that
 crashes, hangs or exhausts memory costs its own row and nothing else: a grading process that ends
 without a results.json, or runs past `timeout_s`, gets a row with every test failed and the reason.
+Each row's `notes` say why a score may surprise (files missing, misplaced or ignored, a worker that
+did not start, a budget used up); `similarity.csv` lists pairs that look copied (`similarity.py`).
 """
 
 from __future__ import annotations
@@ -19,10 +21,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import messages
+from .intake import SubmissionError, read_submission
 from .results import first_line
-from .suite import KIT_ROOT
+from .similarity import find_similar, write_similarity
+from .suite import KIT_ROOT, load_suite
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+# Test outputs worth a note beside the score: the student's code never ran, or a budget ran out.
+_WORTH_A_NOTE = tuple(template.split("{")[0] for template in (
+    messages.WORKER_START_FAILED, messages.IMPORT_HANGS, messages.IMPORT_DIED,
+    messages.TIME_BUDGET_USED_UP, messages.OUT_OF_MEMORY, messages.KILLED_BY_MEMORY_LIMIT))
 
 
 @dataclass(frozen=True)
@@ -47,7 +56,7 @@ def list_submissions(folder: Path) -> list[Path]:
 
 def grade_in_subprocess(homework: str, path: Path, out: Path, seed: int, timeout_s: float,
                         tests: list[str] | None = None, kit_root: Path = KIT_ROOT,
-                        metrics: Path | None = None) -> Outcome:
+                        metrics: Path | None = None, allow_root_worker: bool = False) -> Outcome:
     sid = submission_id(path)
     results = out / f"{sid}.json"
     results.unlink(missing_ok=True)
@@ -59,6 +68,8 @@ def grade_in_subprocess(homework: str, path: Path, out: Path, seed: int, timeout
         command += ["--tests", ",".join(tests)]
     if metrics is not None:
         command += ["--metrics", str(metrics)]
+    if allow_root_worker:
+        command += ["--allow-root-worker"]
     started = time.monotonic()
     try:
         done = subprocess.run(command, cwd=KIT_ROOT, capture_output=True, text=True, timeout=timeout_s,
@@ -73,26 +84,77 @@ def grade_in_subprocess(homework: str, path: Path, out: Path, seed: int, timeout
     return Outcome(sid, data, error, seconds)
 
 
+def notes_of(results: dict[str, Any] | None) -> list[str]:
+    """Why a score may surprise: every line of the results' top-level output (intake notes), the
+    staff notes, then per kind of failure worth a note (worker start or import failures, time or
+    memory budget used up) how many tests it failed and the first such message."""
+    if results is None:
+        return []
+    notes = [line.strip() for line in str(results.get("output", "")).splitlines() if line.strip()]
+    notes += [f"staff: {n}" for n in results.get("extra_data", {}).get("staff_notes", [])]
+    by_kind: dict[str, list[str]] = {}
+    for test in results.get("tests", []):
+        for line in str(test.get("output", "")).splitlines():
+            kind = next((prefix for prefix in _WORTH_A_NOTE if line.startswith(prefix)), None)
+            if kind is not None:
+                by_kind.setdefault(kind, []).append(line.strip())
+                break
+    for found in by_kind.values():
+        notes.append(found[0] if len(found) == 1 else f"{len(found)} tests: {found[0]}")
+    return notes
+
+
+def summary_lines(outcomes: list[Outcome]) -> list[str]:
+    """The `make grade-all` summary: one line per submission, its notes indented below it."""
+    lines = []
+    for o in outcomes:
+        score = f"{o.results['score']:g}" if o.results else "-"
+        lines.append(f"{o.submission_id:40s} {score:>8s}  {o.seconds:6.1f} s  {o.error}".rstrip())
+        lines += [f"    {note}" for note in notes_of(o.results)]
+    return lines
+
+
 def write_gradebook(outcomes: list[Outcome], path: Path) -> None:
-    """gradebook.csv: id, total, max, one column per test (by number and name), error summary."""
+    """gradebook.csv: id, total, max, one column per test (by number and name), error, notes
+    (the lines of `notes_of`, joined by " | ")."""
     columns: dict[str, None] = {}
     for outcome in outcomes:
         for test in (outcome.results or {}).get("tests", []):
             columns[f"{test['number']} {test['name']}".strip()] = None
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["submission", "total", "max", *columns, "error"])
+        writer.writerow(["submission", "total", "max", *columns, "error", "notes"])
         for outcome in outcomes:
             tests = (outcome.results or {}).get("tests", [])
             points = {f"{t['number']} {t['name']}".strip(): t["score"] for t in tests}
             maximum = sum(t["max_score"] for t in tests)
             total = (outcome.results or {}).get("score", 0)
             writer.writerow([outcome.submission_id, total, maximum, *(points.get(c, 0) for c in columns),
-                             outcome.error])
+                             outcome.error, " | ".join(notes_of(outcome.results))])
+
+
+def write_similarity_report(homework: str, paths: list[Path], path: Path, kit_root: Path = KIT_ROOT) -> int:
+    """similarity.csv for the submissions at `paths`, read as the grader reads them; returns the
+    number of pairs flagged. Unreadable submissions have nothing to compare and are left out."""
+    suite = load_suite(homework, kit_root)
+    taken = {}
+    for submission in paths:
+        try:
+            taken[submission_id(submission)] = read_submission(submission, suite.student_files).files
+        except SubmissionError:
+            continue
+    stub = {name: (suite.homework_dir / "submission" / name).read_bytes() for name in suite.student_files
+            if (suite.homework_dir / "submission" / name).is_file()}
+    pairs = find_similar(taken, stub)
+    write_similarity(pairs, path)
+    return len(pairs)
 
 
 def grade_all(homework: str, folder: Path, out: Path, jobs: int = 2, seed: int = 0,
-              timeout_s: float = 1800.0, progress: bool = True) -> list[Outcome]:
+              timeout_s: float = 1800.0, progress: bool = True, kit_root: Path = KIT_ROOT,
+              allow_root_worker: bool = False) -> list[Outcome]:
+    """Grades every submission of `folder` into `out`: one results.json each, gradebook.csv and
+    similarity.csv."""
     from tqdm import tqdm
 
     out.mkdir(parents=True, exist_ok=True)
@@ -102,7 +164,9 @@ def grade_all(homework: str, folder: Path, out: Path, jobs: int = 2, seed: int =
     if duplicates:
         raise ValueError(f"submissions map to the same id: {sorted(duplicates)}; rename them.")
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(grade_in_subprocess, homework, p, out, seed, timeout_s) for p in paths]
+        futures = [pool.submit(grade_in_subprocess, homework, p, out, seed, timeout_s, kit_root=kit_root,
+                               allow_root_worker=allow_root_worker) for p in paths]
         outcomes = [f.result() for f in tqdm(futures, desc=f"grading {homework}", disable=not progress)]
     write_gradebook(outcomes, out / "gradebook.csv")
+    write_similarity_report(homework, paths, out / "similarity.csv", kit_root)
     return outcomes

@@ -9,17 +9,25 @@ from __future__ import annotations
 
 import importlib
 import json
-import math
 import os
 import platform
 import re
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 from .batch import grade_all, grade_in_subprocess
+from .gradescope_settings import (
+    GRADER_OVERHEAD_S,
+    PRESETS,
+    container_need_mb,
+    gradescope_timeout_s,
+    recommended_preset,
+)
 from .suite import KIT_ROOT, Suite, load_suite
 
 BENCHMARKS = KIT_ROOT / "BENCHMARKS.md"
@@ -99,12 +107,24 @@ def _grading_cost(suite: Suite, work: Path) -> tuple[str, str]:
     cost = (f"| {suite.homework} | {outcome.results['score']:g}/{total:g} | {suite_s:.1f} s (budget "
             f"{suite.time_budget_s:g} s) | {peak:.0f} MiB (budget {suite.memory_budget_mb:g} MiB) | "
             f"{worker_startup_s(suite):.2f} s | {within} |")
-    # Head-room: a Gradescope CPU is often slower than this one, and students' submissions are
-    # slower than the reference; memory gets 50 % on top of the measured peak.
-    memory = 256 * math.ceil(peak * 1.5 / 256)
-    timeout = 60 * math.ceil(4 * outcome.seconds / 60)
-    settings = f"| {suite.homework} | 1 (suites run on one thread) | {memory} MiB | {timeout // 60} min |"
-    return cost, settings
+    return cost, _gradescope_row(suite, work)
+
+
+def _gradescope_row(suite: Suite, work: Path) -> str:
+    """The settings row: derived from the engine's limits, with the reference's measured peaks."""
+    figures = work / f"{suite.homework}-calibration.json"
+    subprocess.run([sys.executable, "-m", "autograder.engine.calibrate", "--hw", suite.homework, "--runs", "1",
+                    "--dry-run", "--json", str(figures)], cwd=KIT_ROOT, capture_output=True, timeout=1800, check=False)
+    if not figures.is_file():
+        return f"| {suite.homework} | measuring the reference failed | | | | |"
+    peak = json.loads(figures.read_text())
+    preset = recommended_preset(suite, peak["grader_resident_mb"])
+    need = container_need_mb(suite, peak["grader_resident_mb"])
+    container = str(preset) if preset else f"**none: needs {need:.0f} MB**"
+    return (f"| {suite.homework} | {container} | {gradescope_timeout_s(suite) // 60} min "
+            f"({suite.time_budget_s:g} s budget + {GRADER_OVERHEAD_S:g} s) | {suite.worker_memory_mb} MB "
+            f"| {peak['worker_virtual_mb']:.0f} MB | {peak['worker_resident_mb']:.0f} MB "
+            f"| {peak['grader_resident_mb']:.0f} MB | {need:.0f} MB |")
 
 
 def _throughput(suite: Suite, work: Path, copies: int, jobs: int = 2) -> str:
@@ -125,7 +145,9 @@ def run_bench(homeworks: list[str], copies: int = 20) -> int:
             "| worker start-up | within budget |", "|---|---|---|---|---|---|"]
     rows = [_grading_cost(s, work) for s in suites]
     cost += [row for row, _ in rows]
-    gradescope = ["| homework | CPUs | memory | autograder timeout |", "|---|---|---|---|"]
+    gradescope = ["| homework | CPU and memory (preset) | autograder timeout | worker limit (address space) "
+                  "| reference worker peak, address space | reference worker peak, resident | grader peak, resident "
+                  "| container need |", "|---|---|---|---|---|---|---|---|"]
     gradescope += [row for _, row in rows if row]
     throughput = ["| homework | submissions | JOBS | submissions per minute | full marks |", "|---|---|---|---|---|"]
     throughput += [_throughput(s, work, copies) for s in suites]
@@ -134,9 +156,16 @@ def run_bench(homeworks: list[str], copies: int = 20) -> int:
         "grading": "## Grading cost of the reference solutions\n\n" + "\n".join(cost),
         "throughput": f"## `make grade-all` throughput ({copies} copies of the reference)\n\n" + "\n".join(throughput),
         "gradescope": ("## Gradescope settings derived from these measurements\n\n"
-                       "Memory is the measured peak plus 50 %, rounded up to 256 MiB; the timeout is four times "
-                       "the whole grading of the reference (process start included), rounded up to a whole minute "
-                       "(Gradescope's default of 10 minutes is above every one of these).\n\n"
+                       "Derived from the worst case the engine allows, not from the reference's time "
+                       "(`autograder/engine/gradescope_settings.py`). Timeout: the suite's enforced total "
+                       "budget (`time_budget_s`) plus the grader's own start-up and close-down allowance, "
+                       "rounded up to a minute; `make check` grades a submission that hangs in every function "
+                       "within it. Memory: the smallest of Gradescope's presets "
+                       f"({', '.join(str(p) for p in PRESETS)}) that holds the worker's address-space limit "
+                       "plus 1.5 times the grader's measured peak, so student code runs out of memory inside "
+                       "its worker (the test says so) before the container is killed. One CPU suffices (the "
+                       "suites run on one thread); a preset with more CPUs is recommended only for its memory. "
+                       "Reference peaks: one grading, one thread.\n\n"
                        + "\n".join(gradescope)),
     }
     for hw in homeworks:

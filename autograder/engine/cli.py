@@ -18,6 +18,9 @@ from pathlib import Path
 
 from .suite import KIT_ROOT, homeworks
 
+ALLOW_ROOT_WORKER_HELP = ("as root, grade even where the student's code cannot run as another user "
+                          "(it then runs as root with every capability dropped; the results say so)")
+
 
 def _cmd_grade(args: argparse.Namespace) -> int:
     from .grade import grade
@@ -25,7 +28,8 @@ def _cmd_grade(args: argparse.Namespace) -> int:
 
     data = grade(args.hw, Path(args.submission), Path(args.out), seed=args.seed,
                  tests=args.tests.split(",") if args.tests else None,
-                 kit_root=Path(args.kit_root) if args.kit_root else KIT_ROOT)
+                 kit_root=Path(args.kit_root) if args.kit_root else KIT_ROOT,
+                 allow_root_worker=args.allow_root_worker)
     if not args.quiet:
         print(format_table(data, title=f"{args.hw}: {args.submission}"))
         print(f"wrote {args.out}")
@@ -37,13 +41,13 @@ def _cmd_grade(args: argparse.Namespace) -> int:
 
 
 def _cmd_grade_all(args: argparse.Namespace) -> int:
-    from .batch import grade_all
+    from .batch import grade_all, summary_lines
 
-    outcomes = grade_all(args.hw, Path(args.submissions), Path(args.out), jobs=args.jobs, seed=args.seed)
-    for o in outcomes:
-        score = f"{o.results['score']:g}" if o.results else "-"
-        print(f"{o.submission_id:40s} {score:>8s}  {o.seconds:6.1f} s  {o.error}")
-    print(f"wrote {len(outcomes)} results and {Path(args.out) / 'gradebook.csv'}")
+    outcomes = grade_all(args.hw, Path(args.submissions), Path(args.out), jobs=args.jobs, seed=args.seed,
+                         allow_root_worker=args.allow_root_worker)
+    print("\n".join(summary_lines(outcomes)))
+    print(f"wrote {len(outcomes)} results, {Path(args.out) / 'gradebook.csv'} and "
+          f"{Path(args.out) / 'similarity.csv'} (pairs that look copied: a lead to check, never a grade)")
     return 0
 
 
@@ -101,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--kit-root", default="", help=argparse.SUPPRESS)
     p.add_argument("--metrics", default="", help="also write peak memory to this JSON file")
+    p.add_argument("--allow-root-worker", action="store_true", help=ALLOW_ROOT_WORKER_HELP)
     p.set_defaults(run=_cmd_grade)
 
     p = sub.add_parser("grade-all", help="grade every zip/folder in a folder")
@@ -109,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="grading-out")
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--allow-root-worker", action="store_true", help=ALLOW_ROOT_WORKER_HELP)
     p.set_defaults(run=_cmd_grade_all)
 
     p = sub.add_parser("demo", help="grade references and blank handouts; print one table")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -19,15 +20,16 @@ from typing import Any
 
 import pytest
 
+from . import messages
 from .intake import SubmissionError, read_submission
 from .results import Report, TestResult
-from .sandbox import enable_stray_reaping
+from .sandbox import choose_worker_identity, enable_stray_reaping
 from .suite import KIT_ROOT, Suite, load_suite
 
 
 def pytest_args(suite: Suite, *, seed: int, results: Path, tests: list[str] | None,
                 submission_dir: Path | None = None, student_impl: str | None = None,
-                notes: list[str] | None = None) -> list[str]:
+                notes: list[str] | None = None, file_problems: dict[str, str] | None = None) -> list[str]:
     args = [str(suite.tests_dir), "-p", "autograder.engine.plugin", "--homework", suite.homework,
             "--grading-seed", str(seed), "--results-json", str(results), "--assert=plain",
             "-p", "no:cacheprovider", "-qq", "--tb=no", "--no-header", "-W", "ignore"]
@@ -39,6 +41,8 @@ def pytest_args(suite: Suite, *, seed: int, results: Path, tests: list[str] | No
         args += ["--student-impl", student_impl]
     for note in notes or []:
         args += ["--grading-note", note]
+    for name, problem in sorted((file_problems or {}).items()):
+        args += ["--file-problem", f"{name}={problem}"]
     if tests:
         args += ["-k", " or ".join(tests)]
     return args
@@ -66,14 +70,41 @@ def _all_failed(suite: Suite, message: str, started: float) -> dict[str, Any]:
     return Report(tests=tests, execution_time=time.monotonic() - started, output=message).to_gradescope()
 
 
+class RootWorkerError(ValueError):
+    """Grading as root would run the student's code as root; the message gives staff the fix."""
+
+
+def worker_identity_note(allow_root_worker: bool) -> str:
+    """A staff note for the results, or "" -- after refusing to let student code run as root.
+
+    As root the worker runs as an unprivileged uid of its own; where that is impossible (the
+    interpreter sits where no other user can reach it, or every uid slot is taken) it would stay
+    root with its capabilities dropped. That is refused unless staff asked for it explicitly.
+    """
+    if os.geteuid() != 0:
+        return ""
+    identity, reason = choose_worker_identity()
+    if identity is not None:
+        return ""
+    if not allow_root_worker:
+        raise RootWorkerError(messages.ROOT_WORKER_REFUSED.format(reason=reason))
+    return messages.ROOT_WORKER_ALLOWED.format(reason=reason)
+
+
 def grade(homework: str, submission: Path, results: Path, *, seed: int = 0,
-          tests: list[str] | None = None, kit_root: Path = KIT_ROOT, quiet: bool = True) -> dict[str, Any]:
-    """Grades `submission` (zip, folder or .py) and writes results.json; returns its content."""
+          tests: list[str] | None = None, kit_root: Path = KIT_ROOT, quiet: bool = True,
+          allow_root_worker: bool = False) -> dict[str, Any]:
+    """Grades `submission` (zip, folder or .py) and writes results.json; returns its content.
+
+    Raises RootWorkerError, before reading the submission, when the grader is root and the
+    student's code could not run as another user, unless `allow_root_worker`.
+    """
     started = time.monotonic()
+    root_note = worker_identity_note(allow_root_worker)
     enable_stray_reaping()
     suite = load_suite(homework, kit_root)
     try:
-        intake = read_submission(submission, homework, suite.student_files)
+        intake = read_submission(submission, suite.student_files)
     except SubmissionError as err:
         data = _all_failed(suite, f"Your submission could not be read: {err}", started)
         results.parent.mkdir(parents=True, exist_ok=True)
@@ -83,8 +114,9 @@ def grade(homework: str, submission: Path, results: Path, *, seed: int = 0,
     try:
         for name, content in intake.files.items():
             (staging / name).write_bytes(content)
-        args = pytest_args(suite, seed=seed, results=results, tests=tests,
-                           submission_dir=staging, notes=intake.notes)
+        notes = intake.notes + ([root_note] if root_note else [])
+        args = pytest_args(suite, seed=seed, results=results, tests=tests, submission_dir=staging,
+                           notes=notes, file_problems=intake.problems)
         sink = io.StringIO()
         with contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext():
             pytest.main(args)

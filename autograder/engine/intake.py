@@ -1,9 +1,11 @@
-"""Reading a submission (a zip or a folder) into the allow-listed files, defensively.
+"""Reading a submission (a zip, a folder or one .py file) into the allow-listed files, defensively.
 
-A student's file may sit at the root, under `submission/`, or under `hwN/submission/`. Only names
-on the homework's allow-list are taken; everything else is reported as ignored. A zip is never
-extracted to disk: members are read in memory with caps on count and size (zip bombs), names with
-`..` or absolute paths are ignored (path traversal), and symlinks are never followed.
+Where a file may sit is decided by `handin.layout.place_files`, the rule the student's
+`make submission` uses too: an allow-listed name is taken at any depth as long as it is found
+exactly once. This module adds the safety rules of reading untrusted input: a zip is never
+extracted to disk; members are read in memory with caps on count and size (zip bombs); names
+with `..` or absolute paths are refused (path traversal); symlinks are never followed. A file
+that is not taken leaves a problem for its name, which every test of that file repeats.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from handin.layout import Placement, place_files
+
 from . import messages
 
 MAX_FILE_BYTES = 1 << 20  # a source file above 1 MiB is not a homework answer
 MAX_MEMBERS = 2000
 MAX_TOTAL_BYTES = 64 << 20
+MAX_NAMED_IGNORED = 10  # the note lists this many ignored files, then counts the rest
 
 
 class SubmissionError(ValueError):
@@ -27,126 +32,118 @@ class SubmissionError(ValueError):
 
 @dataclass
 class Intake:
+    """files: allow-listed name -> content taken. problems: allow-listed name -> why the blank
+    stub is graded in its place (one paragraph for the student). notes: every line worth showing
+    at the top of the results (the problems, then the ignored files)."""
+
     files: dict[str, bytes] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
-def _rank(parts: tuple[str, ...], homework: str) -> int | None:
-    """How well a path matches an expected location: lower is better, None is no match."""
-    parents = parts[:-1]
-    if parents == ():
-        return 0
-    if parents == ("submission",):
-        return 1
-    if parents == (homework, "submission"):
-        return 2
-    if len(parents) >= 1 and parents[-1] == "submission":
-        return 3
-    return None
-
-
-def _safe_parts(name: str) -> tuple[str, ...] | None:
+def _is_safe(name: str) -> bool:
     path = PurePosixPath(name.replace("\\", "/"))
-    if path.is_absolute() or ".." in path.parts or not path.parts:
-        return None
-    return tuple(p for p in path.parts if p not in ("", "."))
+    return bool(path.parts) and not path.is_absolute() and ".." not in path.parts
 
 
-def _choose(candidates: dict[str, list[tuple[int, str]]]) -> dict[str, str]:
-    return {name: min(options)[1] for name, options in candidates.items() if options}
+def _too_large(member: str) -> str:
+    return messages.FILE_TOO_LARGE.format(member=member, mib=MAX_FILE_BYTES >> 20)
 
 
-# Files that come with a submission folder but are not worth a note (the package marker, OS litter).
-_QUIET = {"__init__.py", ".DS_Store", "Thumbs.db"}
-
-
-def _finish(intake: Intake, allowed: tuple[str, ...], ignored: list[str]) -> Intake:
-    ignored = [name for name in ignored if PurePosixPath(name).name not in _QUIET]
-    for name in allowed:
-        if name not in intake.files:
-            intake.notes.append(messages.MISSING_FILE.format(name=name))
+def _finish(placement: Placement, files: dict[str, bytes], too_large: dict[str, str],
+            refused: list[str]) -> Intake:
+    """The intake of what was read: a problem per name not taken, notes for the results' top."""
+    intake = Intake(files=files)
+    for name, problem in {**placement.problems, **too_large}.items():
+        intake.problems[name] = messages.FILE_NOT_TAKEN.format(problem=problem)
+    intake.notes += [intake.problems[name] for name in sorted(intake.problems)]
+    # Copies of one name are already named by its problem; list only what else was left out.
+    ignored = [p for p in placement.ignored if PurePosixPath(p.replace("\\", "/")).name not in placement.problems]
+    ignored += refused
     if ignored:
-        shown = sorted(ignored)[:10]
-        more = f" and {len(ignored) - 10} more" if len(ignored) > 10 else ""
+        shown = ignored[:MAX_NAMED_IGNORED]
+        more = f" and {len(ignored) - MAX_NAMED_IGNORED} more" if len(ignored) > MAX_NAMED_IGNORED else ""
         intake.notes.append(messages.EXTRA_FILES.format(names=", ".join(shown) + more))
     return intake
 
 
-def read_zip(path: Path, homework: str, allowed: tuple[str, ...]) -> Intake:
+def read_zip(path: Path, allowed: tuple[str, ...]) -> Intake:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as err:
         raise SubmissionError(f"{path.name} is not a readable zip file ({err}); upload the .py files or a valid zip.") from err
-    intake, ignored = Intake(), []
     with archive:
         members = archive.infolist()
         if len(members) > MAX_MEMBERS:
             raise SubmissionError(f"the zip holds {len(members)} entries; upload only your .py files.")
-        candidates: dict[str, list[tuple[int, str]]] = {name: [] for name in allowed}
-        by_name = {}
+        safe: list[str] = []  # a zip may hold two members of one name: both count as copies
+        by_name: dict[str, zipfile.ZipInfo] = {}
+        refused: list[str] = []
         for info in members:
-            if info.is_dir() or "__MACOSX" in info.filename:
+            if info.is_dir():
                 continue
-            parts = _safe_parts(info.filename)
-            is_link = stat.S_ISLNK(info.external_attr >> 16)
-            rank = _rank(parts, homework) if parts else None
-            if parts is None or is_link or parts[-1] not in allowed or rank is None:
-                ignored.append(info.filename)
-                continue
-            candidates[parts[-1]].append((rank, info.filename))
-            by_name[info.filename] = info
-        total = 0
-        for name, member in _choose(candidates).items():
+            if stat.S_ISLNK(info.external_attr >> 16):
+                refused.append(f"{info.filename} (symlink)")
+            elif not _is_safe(info.filename):
+                refused.append(f"{info.filename} (unsafe path)")
+            else:
+                safe.append(info.filename)
+                by_name[info.filename] = info
+        placement = place_files(safe, allowed)
+        files, too_large, total = {}, {}, 0
+        for name, member in placement.chosen.items():
             info = by_name[member]
             if info.file_size > MAX_FILE_BYTES:
-                intake.notes.append(f"{member} is larger than {MAX_FILE_BYTES >> 20} MiB and was ignored.")
+                too_large[name] = _too_large(member)
                 continue
             total += info.file_size
             if total > MAX_TOTAL_BYTES:
                 raise SubmissionError("the zip expands to more than the size limit; upload only your .py files.")
-            # Read at most the declared size + 1: a member lying about its size cannot inflate memory.
+            # Read at most the cap + 1: a member lying about its size cannot inflate memory.
             with archive.open(info) as f:
                 data = f.read(MAX_FILE_BYTES + 1)
             if len(data) > MAX_FILE_BYTES:
-                intake.notes.append(f"{member} is larger than {MAX_FILE_BYTES >> 20} MiB and was ignored.")
+                too_large[name] = _too_large(member)
                 continue
-            intake.files[name] = data
-    return _finish(intake, allowed, ignored)
+            files[name] = data
+    return _finish(placement, files, too_large, sorted(refused))
 
 
-def read_folder(root: Path, homework: str, allowed: tuple[str, ...]) -> Intake:
-    intake, ignored = Intake(), []
-    candidates: dict[str, list[tuple[int, str]]] = {name: [] for name in allowed}
-    entries = []
+def read_folder(root: Path, allowed: tuple[str, ...]) -> Intake:
+    relative: list[str] = []
+    refused: list[str] = []
     for folder, dirs, names in os.walk(root, followlinks=False):
+        here = Path(folder)
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        entries += [Path(folder) / n for n in names] + [Path(folder) / d for d in dirs if (Path(folder) / d).is_symlink()]
-        if len(entries) > MAX_MEMBERS:
+        for name in names + [d for d in dirs if (here / d).is_symlink()]:
+            rel = (here / name).relative_to(root).as_posix()
+            if (here / name).is_symlink():
+                refused.append(f"{rel} (symlink)")
+            elif (here / name).is_file():
+                relative.append(rel)
+        if len(relative) + len(refused) > MAX_MEMBERS:
             raise SubmissionError(f"{root} holds more than {MAX_MEMBERS} files; upload only your .py files.")
-    for path in sorted(entries):
-        parts = path.relative_to(root).parts
-        rank = _rank(parts, homework)
-        if path.is_symlink() or not path.is_file() or path.name not in allowed or rank is None:
-            ignored.append("/".join(parts) + (" (symlink)" if path.is_symlink() else ""))
+    placement = place_files(relative, allowed)
+    files, too_large = {}, {}
+    for name, member in placement.chosen.items():
+        if (root / member).stat().st_size > MAX_FILE_BYTES:
+            too_large[name] = _too_large(member)
             continue
-        candidates[path.name].append((rank, str(path)))
-    for name, member in _choose(candidates).items():
-        size = Path(member).stat().st_size
-        if size > MAX_FILE_BYTES:
-            intake.notes.append(f"{name} is larger than {MAX_FILE_BYTES >> 20} MiB and was ignored.")
-            continue
-        intake.files[name] = Path(member).read_bytes()
-    return _finish(intake, allowed, ignored)
+        files[name] = (root / member).read_bytes()
+    return _finish(placement, files, too_large, sorted(refused))
 
 
-def read_submission(path: Path, homework: str, allowed: tuple[str, ...]) -> Intake:
+def read_submission(path: Path, allowed: tuple[str, ...]) -> Intake:
     """The allow-listed files of a zip, a folder, or a single .py file."""
     if path.is_symlink():
         raise SubmissionError(f"{path} is a symlink; pass the real file or folder.")
     if path.is_dir():
-        return read_folder(path, homework, allowed)
+        return read_folder(path, allowed)
     if path.is_file() and path.suffix == ".zip":
-        return read_zip(path, homework, allowed)
+        return read_zip(path, allowed)
     if path.is_file() and path.name in allowed:
-        return _finish(Intake(files={path.name: path.read_bytes()}), allowed, [])
+        placement = place_files([path.name], allowed)
+        too_large = {path.name: _too_large(path.name)} if path.stat().st_size > MAX_FILE_BYTES else {}
+        files = {} if too_large else {path.name: path.read_bytes()}
+        return _finish(placement, files, too_large, [])
     raise SubmissionError(f"{path} is not a folder, a .zip or one of {', '.join(allowed)}.")

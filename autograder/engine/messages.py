@@ -27,3 +27,34 @@ IMPORT_HANGS = (
     "at module level?), so no test could run."
 )
 IMPORT_DIED = "The process stopped while importing your code ({reason}), so no test could run."
+# Intake: a problem from handin.layout (missing, found more than once) or the size cap, per file.
+FILE_NOT_TAKEN = "{problem} The blank starter file was graded in its place."
+FILE_TOO_LARGE = "{member} is larger than {mib} MiB, so it was not taken."
+# Staff only: grading as root where the worker would have to stay root.
+ROOT_WORKER_REFUSED = (
+    "refusing to grade untrusted code as root: {reason}, so the student's code would run as root. "
+    "Rebuild .venv from an interpreter every user can run (as root, `rm -rf .venv && make venv` "
+    "picks one), or grade anyway with every capability dropped: --allow-root-worker "
+    "(make grade ... ALLOW_ROOT_WORKER=1); the results then record it."
+)
+ROOT_WORKER_ALLOWED = (
+    "staff: graded with --allow-root-worker: the student's code ran as root with every capability "
+    "dropped ({reason})."
+)
+TIME_BUDGET_USED_UP = (
+    "The grading's time budget of {seconds:g} s was used up {when}, so this test fails without "
+    "waiting for your code. The tests that used the most of it: {heaviest}."
+)
+ALREADY_TIMED_OUT = (
+    "Not run: {function} already timed out in test \"{test}\", so this test fails at once instead "
+    "of waiting for it again. Look for an infinite loop or a much slower algorithm than needed."
+)
+OUT_OF_MEMORY = (
+    "Out of memory in this test: your code may use at most {limit:g} MB of address space and it "
+    "had reached {used} when it failed ({detail}). Look for tensors far larger than needed or "
+    "results kept alive across iterations."
+)
+KILLED_BY_MEMORY_LIMIT = (
+    "The process running your code was killed in this test ({reason}), most likely for exceeding the "
+    "memory limit of {limit:g} MB of address space; it had reached {used}."
+)

@@ -9,6 +9,13 @@ Load it with `-p autograder.engine.plugin`. Options (resolved once into `Setting
   --grading-seed N        seed that every test derives its data from (default 0)
   --results-json PATH     where to write Gradescope's results.json
   --grading-note TEXT     a line for the top-level output (repeatable)
+  --file-problem NAME=MSG an intake problem of allow-listed file NAME (misplaced, duplicated): every
+                          failed call into NAME's module starts its message with MSG (repeatable)
+
+Budgets (suite.toml, see suite.py): each test has a wall-clock budget (`@pytest.mark.budget`, else
+the calibrated multiple of the reference's time, else `test_timeout_s`), and the whole grading has
+`time_budget_s`: once it is spent, every remaining test fails at once, so results.json stays
+complete and the grading ends well inside Gradescope's timeout.
 """
 
 from __future__ import annotations
@@ -16,14 +23,14 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from . import messages
-from .proxy import InProcessStudent, StudentError, WorkerStudent
+from .proxy import BudgetUsedUp, InProcessStudent, StudentError, WorkerStudent
 from .results import Report, TestResult, first_line
 from .sandbox import Sandbox
 from .suite import Suite, load_suite
@@ -39,6 +46,7 @@ class Settings:
     results_json: Path | None
     notes: tuple[str, ...]
     test_listing: Path | None = None
+    file_problems: dict[str, str] = field(default_factory=dict)  # allow-listed file name -> sentence
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -51,6 +59,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--grading-note", action="append", default=[], help="line for the top-level output")
     group.addoption("--kit-root", default=None, help=argparse.SUPPRESS)  # the engine's own tests
     group.addoption("--test-listing", default=None, help="write the collected tests (function, name, number, points) here")
+    group.addoption("--file-problem", action="append", default=[], metavar="NAME=MESSAGE",
+                    help="intake problem of an allow-listed file, put first in its failed tests' messages")
 
 
 def _homework_from_args(config: pytest.Config) -> str:
@@ -61,6 +71,18 @@ def _homework_from_args(config: pytest.Config) -> str:
     raise pytest.UsageError("cannot tell the homework from the test paths; pass --homework hwN")
 
 
+def _file_problems(values: list[str], allowed: tuple[str, ...]) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    for value in values:
+        name, sep, message = value.partition("=")
+        if not sep or not message.strip():
+            raise pytest.UsageError(f"--file-problem {value!r}: expected NAME=MESSAGE, e.g. maml.py=...")
+        if name not in allowed:
+            raise pytest.UsageError(f"--file-problem {value!r}: {name!r} is not an allow-listed file {list(allowed)}")
+        problems[name] = (problems[name] + " " if name in problems else "") + message.strip()
+    return problems
+
+
 def resolve_settings(config: pytest.Config) -> Settings:
     homework = config.getoption("homework") or _homework_from_args(config)
     submission = config.getoption("submission_dir")
@@ -69,15 +91,17 @@ def resolve_settings(config: pytest.Config) -> Settings:
         raise pytest.UsageError("--submission-dir and --student-impl exclude each other")
     results = config.getoption("results_json")
     kit_root = config.getoption("kit_root")
+    suite = load_suite(homework, Path(kit_root)) if kit_root else load_suite(homework)
     return Settings(
         homework=homework,
-        suite=load_suite(homework, Path(kit_root)) if kit_root else load_suite(homework),
+        suite=suite,
         submission_dir=Path(submission) if submission else None,
         student_impl=impl,
         grading_seed=config.getoption("grading_seed"),
         results_json=Path(results) if results else None,
         notes=tuple(config.getoption("grading_note")),
         test_listing=Path(config.getoption("test_listing")) if config.getoption("test_listing") else None,
+        file_problems=_file_problems(config.getoption("file_problem"), suite.student_files),
     )
 
 
@@ -109,7 +133,9 @@ class GradingSession:
             if s.submission_dir is not None:
                 files = {p.name: p.read_bytes() for p in s.submission_dir.iterdir()
                          if p.is_file() and p.name in s.suite.student_files}
-                self._student = WorkerStudent(Sandbox(s.suite, files, hidden=self._hidden()), s.grading_seed)
+                self._student = WorkerStudent(Sandbox(s.suite, files, hidden=self._hidden()), s.grading_seed,
+                                              s.file_problems)
+                self._student.clock.start_total(s.suite.time_budget_s, self.started)
             else:
                 self._student = InProcessStudent(s.homework, s.grading_seed, s.student_impl)
         return self._student
@@ -134,7 +160,7 @@ class GradingSession:
                 name=doc,
                 number=str(getattr(func, "__number__", "")),
                 max_score=float(func.__weight__),
-                visibility=getattr(func, "__visibility__", "visible"),
+                visibility=getattr(func, "__visibility__", self.settings.suite.visibility),
                 tags=list(getattr(func, "__tags__", ())),
                 test_id=f"{Path(str(item.fspath)).name}::{item.name}",
             )
@@ -153,8 +179,14 @@ class GradingSession:
             if hasattr(item.obj, attr):
                 delattr(item.obj, attr)
         marker = item.get_closest_marker("budget")
-        budget = float(marker.args[0]) if marker else self.settings.suite.test_timeout_s
-        self.student.clock.begin(self.results[item.nodeid].test_id, budget)
+        function = getattr(item, "originalname", item.name)
+        budget = float(marker.args[0]) if marker else self.settings.suite.test_budget(function)
+        result = self.results[item.nodeid]
+        student = self.student
+        student.clock.begin(result.test_id, budget, result.name)
+        # A submission that cannot load keeps its own message; otherwise a spent budget fails at once.
+        if isinstance(student, WorkerStudent) and student.unloadable is None and student.clock.total_spent:
+            raise BudgetUsedUp(during=False)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]):
@@ -171,7 +203,10 @@ class GradingSession:
             if not result.output:  # the first failure is the one worth reading
                 hidden = getattr(item.obj, "__hide_errors__", None)
                 exc = call.excinfo.value if call.excinfo is not None else AssertionError()
-                result.output = hidden or failure_message(exc)
+                if isinstance(exc, BudgetUsedUp):  # never hidden: it is not about the student's result
+                    result.output = self._budget_used_up(exc.during)
+                else:
+                    result.output = hidden or failure_message(exc)
         if report.when == "teardown":
             partial = getattr(item.obj, "__score__", None)
             if isinstance(partial, (int, float)):
@@ -184,16 +219,34 @@ class GradingSession:
                     "order": getattr(item.obj, "__leaderboard_sort_order__", "desc"),
                 }
 
+    def _budget_used_up(self, during: bool) -> str:
+        spent = sorted((r for r in self.results.values() if r.duration_s >= 0.5), key=lambda r: -r.duration_s)
+        heaviest = ", ".join(f'"{r.name}" ({r.duration_s:.0f} s)' for r in spent[:3]) or "none took long"
+        return messages.TIME_BUDGET_USED_UP.format(
+            seconds=self.settings.suite.time_budget_s, heaviest=heaviest,
+            when="during this test" if during else "before this test")
+
+    def staff_notes(self) -> list[str]:
+        """Lines for course staff only (results.json's extra_data and the grader's own output)."""
+        # Only what is the same in two gradings with one seed (make check compares them): no timings.
+        notes = []
+        if isinstance(self._student, WorkerStudent):
+            if self._student.sandbox.user_note:
+                notes.append(messages.RUNNING_AS_ROOT.format(reason=self._student.sandbox.user_note))
+            if self._student.timed_out:
+                notes.append("calls that timed out: " + "; ".join(
+                    f"{target} in {test!r}" for target, test in self._student.timed_out.items()))
+        return notes
+
     def report(self) -> Report:
         tests = sorted(self.results.values(), key=lambda t: (_number_key(t.number), t.test_id))
         for test in tests:
             if test.status != "passed" and not test.output:
                 test.output = messages.DID_NOT_RUN
         lines = list(self.settings.notes)
-        if isinstance(self._student, WorkerStudent) and self._student.sandbox.user_note:
-            lines.append(messages.RUNNING_AS_ROOT.format(reason=self._student.sandbox.user_note))
         lines += [f"collection error: {e}" for e in self.collect_errors]
-        return Report(tests=tests, execution_time=time.monotonic() - self.started, output="\n".join(lines))
+        return Report(tests=tests, execution_time=time.monotonic() - self.started, output="\n".join(lines),
+                      visibility=self.settings.suite.visibility, staff_notes=self.staff_notes())
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         # The worker and anything it left running die before the results are written, so nothing

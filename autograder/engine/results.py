@@ -3,7 +3,13 @@
 Format (Gradescope autograder specification): top-level `score`, `execution_time`, `output`,
 `output_format`, `test_output_format`, `visibility`, `stdout_visibility`, `tests`, and
 `leaderboard` when a test uses the leaderboard decorator; each test has `name`, `number`, `score`,
-`max_score`, `status` ("passed"/"failed"), `output`, `visibility`, `tags`. Outputs are plain text:
+`max_score`, `status` ("passed"/"failed"), `output`, `visibility`, `tags`; optional top-level
+`extra_data` is stored by Gradescope and never shown to students. Visibility: each test carries its
+own (its `@visibility` decorator, else the suite's `visibility` key) and the top-level `visibility`
+is the suite's, the default Gradescope applies to a test without one. Notes for course staff only
+(which user the worker ran as, its memory peak) go to `extra_data.staff_notes` and to the grader's
+own printed output (Gradescope's stdout, which `stdout_visibility: hidden` keeps from students),
+never to the top-level `output` students read. Outputs are plain text:
 control characters and ANSI escapes are removed and lengths are capped, so nothing a student
 prints can render as markup or flood the page.
 """
@@ -63,6 +69,8 @@ class Report:
     tests: list[TestResult]
     execution_time: float
     output: str = ""
+    visibility: str = "visible"
+    staff_notes: list[str] = field(default_factory=list)
 
     @property
     def score(self) -> float:
@@ -79,10 +87,12 @@ class Report:
             "output": clean_text(self.output, MAX_TOP_OUTPUT),
             "output_format": "text",
             "test_output_format": "text",
-            "visibility": "visible",
+            "visibility": self.visibility,
             "stdout_visibility": "hidden",
             "tests": [t.to_gradescope() for t in self.tests],
         }
+        if self.staff_notes:
+            data["extra_data"] = {"staff_notes": [clean_text(n, MAX_TEST_OUTPUT) for n in self.staff_notes]}
         board = [t.leaderboard for t in self.tests if t.leaderboard is not None]
         if board:
             data["leaderboard"] = board
@@ -117,4 +127,6 @@ def format_table(data: dict[str, Any], title: str = "") -> str:
     lines.append(f"total: {data['score']:g}/{total:g} in {data['execution_time']:.1f} s")
     if data.get("output"):
         lines.append(data["output"])
+    for note in data.get("extra_data", {}).get("staff_notes", []):
+        lines.append(f"staff note: {note}")
     return "\n".join(lines)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import confinement, wire
+from .memwatch import MemoryWatch
 from .suite import Suite
 
 log = logging.getLogger(__name__)
@@ -179,6 +180,7 @@ class Worker:
         self.process: subprocess.Popen[bytes] | None = None
         self.output: _OutputTail | None = None
         self.started_pids: list[int] = []
+        self.memory = MemoryWatch()  # peaks, for "out of memory" messages and the bench
 
     def _preexec(self) -> None:
         lim = self.limits
@@ -232,6 +234,7 @@ class Worker:
             for fd in (to_worker_r, from_worker_w, output_w):
                 os.close(fd)
         self.started_pids.append(self.process.pid)
+        self.memory.watch(self.process.pid)
         self.output = _OutputTail(output_r)
 
     @property
@@ -269,6 +272,7 @@ class Worker:
     def stop(self) -> None:
         """Kills the worker's whole process group and closes the pipes; safe to call twice."""
         if self.process is not None:
+            self.memory.sample()
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):

@@ -4,7 +4,8 @@ For every homework, all gradings run in parallel subprocesses (`jobs`):
   - the reference scores full marks under `seeds` different grading seeds, and grading it again
     with seed 1 gives the same results.json apart from timings;
   - the blank stub scores 0, with one failed entry per test and no crash;
-  - every mutant loses points on the tests it names (only those tests run);
+  - every mutant loses points on the tests it names and on no other test (end-to-end tests aside);
+  - each homework README's points table agrees with the suite's @weight's (`points_table`);
   - the handout zip builds and holds no staff file;
   - the Gradescope zip builds and its `run_autograder` grades the reference (full marks) and the
     blank stub (0) against a fake /autograder root;
@@ -29,12 +30,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .attacks import Attack, load_attacks, machine_state, secret_lines, unmet_requirements, verify
+from .attacks import (
+    Attack,
+    claim_orphans,
+    load_attacks,
+    machine_state,
+    secret_lines,
+    unmet_requirements,
+    verify,
+)
 from .attacks import materialise as materialise_attack
 from .batch import Outcome, grade_in_subprocess, submission_id
 from .grade import list_tests
-from .mutants import load_mutants, materialise
+from .hangs import hang_job
+from .mutants import charge_problem, graded_tests, load_mutants, materialise
 from .packaging import build_autograder, build_handout
+from .points_table import points_table_problems
 from .suite import Suite, load_suite
 
 
@@ -170,15 +181,25 @@ def homework_jobs(suite: Suite, seeds: int, work: Path) -> list[tuple[str, Calla
     jobs.append(("blank stub scores 0",
                  lambda: grade_in_subprocess(hw, suite.homework_dir / "submission", out / "stub", 1, 1800),
                  _expect(lambda o: _zero(o, None), "not 0 with every test failed")))
-    for mutant in load_mutants(suite):
+    jobs.append(hang_job(suite, out))
+
+    def check_points_table() -> Outcome:
+        problems = points_table_problems(suite.homework_dir / "README.md", list_tests(suite))
+        return Outcome("README.md", {"tests": [], "score": 0}, "; ".join(problems), 0.0)
+
+    jobs.append(("readme points table agrees with the suite", check_points_table, lambda o: o.error))
+    mutants = load_mutants(suite)
+    mutant_listing = list_tests(suite) if mutants else []
+    for mutant in mutants:
         folder = materialise(suite, mutant, out / "mutants" / mutant.name)
+        # The whole suite but the end-to-end tests it does not list: its bug is charged only where it says.
+        graded = graded_tests(mutant, mutant_listing)
 
-        def run(folder: Path = folder, tests: tuple[str, ...] = mutant.tests, name: str = mutant.name) -> Outcome:
-            return grade_in_subprocess(hw, folder, out / f"mutant-{name}", 1, 1800, tests=list(tests))
+        def run(folder: Path = folder, tests: list[str] = graded, name: str = mutant.name) -> Outcome:
+            return grade_in_subprocess(hw, folder, out / f"mutant-{name}", 1, 1800, tests=tests)
 
-        jobs.append((f"mutant {mutant.name} loses points", run,
-                     _expect(lambda o: o.results is not None and bool(o.results["tests"]) and not _full_marks(o),
-                             "kept full marks on its tests")))
+        jobs.append((f"mutant {mutant.name} loses points only where listed", run,
+                     lambda o, m=mutant: charge_problem(m, mutant_listing, o.results)))
     attacks = load_attacks(suite)
     if attacks:
         listing, secrets = list_tests(suite), secret_lines(suite)
@@ -201,10 +222,11 @@ def homework_jobs(suite: Suite, seeds: int, work: Path) -> list[tuple[str, Calla
 
 def run_checks(homeworks: list[str], jobs: int = 2, seeds: int = 3, only: str = "") -> int:
     """Runs every check (or those whose label starts with `only`: reference, blank, mutant,
-    attack, handout, gradescope) and prints one line each; returns the exit code."""
+    attack, handout, gradescope, walkthrough) and prints one line each; returns the exit code."""
     work = Path(tempfile.mkdtemp(prefix="mtml-check-"))
     dist = work / "dist"
     suites = [load_suite(hw) for hw in homeworks]
+    claim_orphans()  # what a grading leaves behind stays in this run's process tree, where it is counted
     before = {s.homework: machine_state(s) for s in suites}
     planned = [(s.homework, *job) for s in suites for job in homework_jobs(s, seeds, work)
                if job[0].startswith(only)]
@@ -214,6 +236,10 @@ def run_checks(homeworks: list[str], jobs: int = 2, seeds: int = 3, only: str = 
         futures = [(hw, label, verdict, pool.submit(run)) for hw, label, run, verdict in planned]
         packaging = [pool.submit(_check_packaging, s, dist, work / f"pkg-{s.homework}") for s in suites
                      if not only or only in ("handout", "gradescope", "public")]
+        from .walkthrough import walk_through  # imports this module: imported late, not at the top
+
+        packaging += [pool.submit(walk_through, s, work / f"walk-{s.homework}") for s in suites
+                      if not only or only == "walkthrough"]
         for hw, label, verdict, future in futures:
             outcome = future.result()
             problem = verdict(outcome)

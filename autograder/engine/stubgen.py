@@ -17,7 +17,7 @@ from .suite import KIT_ROOT
 
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
-HEADER = "# Generated from the reference by `make stubs`; fill in every TODO below.\n"
+HEADER = "# Your part of the homework: fill in every TODO below (see the README of this homework).\n"
 
 
 class MarkerError(ValueError):

@@ -1,11 +1,21 @@
 """A homework's hidden suite: where its parts live and the budgets in its `suite.toml`.
 
 `suite.toml` keys (all optional; unknown keys are an error):
-  time_budget_s     wall-clock target of the whole suite with one CPU thread (reported by bench)
-  memory_budget_mb  peak-memory target of grader plus worker (reported by bench)
-  test_timeout_s    default wall-clock budget of one test (`@pytest.mark.budget` overrides it)
-  worker_memory_mb  address-space limit of the worker process
-  worker_cpu_s      CPU-seconds limit of one worker process
+  time_budget_s         enforced wall-clock budget of the whole grading (tests and worker start-ups);
+                        once spent, every remaining test fails at once
+  memory_budget_mb      peak-memory target of grader plus worker (reported by bench)
+  test_timeout_s        budget of a test that `budgets.toml` does not list
+  test_budget_multiple  a listed test's budget is this multiple of the reference's seconds ...
+  test_budget_floor_s   ... and never less than this
+  worker_memory_mb      address-space limit of the worker process
+  worker_cpu_s          CPU-seconds limit of one worker process
+  visibility            when students see the tests' names, outputs and scores on Gradescope:
+                        "visible", "after_due_date", "after_published" or "hidden"
+
+`budgets.toml` beside it (written by `python -m autograder.engine.calibrate`, never by hand) holds
+`[reference_s]`: the reference's own seconds per test function, measured with one thread.
+Precedence of a test's budget: `@pytest.mark.budget(s)`, then the calibrated table, then
+`test_timeout_s`.
 """
 
 from __future__ import annotations
@@ -33,8 +43,11 @@ class Suite:
     time_budget_s: float = 60.0
     memory_budget_mb: float = 1500.0
     test_timeout_s: float = 30.0
+    test_budget_multiple: float = 5.0
+    test_budget_floor_s: float = 5.0
     worker_memory_mb: int = 6000
     worker_cpu_s: int = 900
+    visibility: str = "visible"
 
     @property
     def tests_dir(self) -> Path:
@@ -57,9 +70,40 @@ class Suite:
         return self.kit_root / self.homework
 
     @property
+    def budgets_file(self) -> Path:
+        return self.tests_dir / "budgets.toml"
+
+    @property
+    def reference_seconds(self) -> dict[str, float]:
+        """Test function name -> the reference's seconds for it (empty without budgets.toml)."""
+        return _reference_seconds(self.budgets_file)
+
+    def test_budget(self, function: str) -> float:
+        """The wall-clock budget of test `function` unless a `budget` marker overrides it."""
+        measured = self.reference_seconds.get(function)
+        if measured is None:
+            return self.test_timeout_s
+        return max(self.test_budget_floor_s, self.test_budget_multiple * measured)
+
+    @property
     def student_files(self) -> tuple[str, ...]:
         """The allow-list: the file names a student submits, taken from the reference solution."""
         return tuple(sorted(p.name for p in self.solutions_dir.glob("*.py") if p.name != "__init__.py"))
+
+
+VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
+
+
+def _reference_seconds(path: Path) -> dict[str, float]:
+    if not path.is_file():
+        return {}
+    with open(path, "rb") as f:
+        raw = tomllib.load(f)
+    table = raw.get("reference_s")
+    if not isinstance(table, dict) or not all(isinstance(v, (int, float)) and v >= 0 for v in table.values()):
+        raise SuiteError(f"{path}: needs a [reference_s] table of test name = seconds; rewrite it with "
+                         "`python -m autograder.engine.calibrate --hw hwN`.")
+    return {str(k): float(v) for k, v in table.items()}
 
 
 def homeworks(kit_root: Path = KIT_ROOT) -> list[str]:
@@ -79,4 +123,6 @@ def load_suite(homework: str, kit_root: Path = KIT_ROOT) -> Suite:
     unknown = sorted(set(raw) - allowed)
     if unknown:
         raise SuiteError(f"{path}: unknown keys {unknown}; allowed keys are {sorted(allowed)}.")
+    if raw.get("visibility", "visible") not in VISIBILITIES:
+        raise SuiteError(f"{path}: visibility = {raw['visibility']!r}; use one of {list(VISIBILITIES)}.")
     return Suite(homework=homework, kit_root=kit_root, **raw)

@@ -17,7 +17,7 @@ Files, small parts first: `official.py` (what the zips hold, verification, fetch
 `splits.py`, `nearest_neighbour.py` (pixel baseline), `episode_grid.py` (look at an episode),
 `fake_zip.py` (small official-layout zips for tests), `__main__.py` (`make data`). There is
 deliberately no episode sampler here: it is hw1's exercise (the naive zip sampler used as a
-benchmark baseline lives under autograder/bench/, staff-only).
+benchmark baseline is kept with the course staff's tools, not in this package).
 """
 
 from data.fetch import DataError

@@ -1,7 +1,7 @@
 """Small zips in the official Omniglot layout, drawn by the synthetic generator, for tests.
 
-They exercise the real fetch / verify / prepare code (and the staff-only naive sampler under
-autograder/bench/) without the real data and without a network: `<top>/<Alphabet>/characterNN/<id>_<drawer>.png`, 105x105 1-bit PNGs with a
+They exercise the real fetch / verify / prepare code (and the course staff's naive sampler
+benchmark) without the real data and without a network: `<top>/<Alphabet>/characterNN/<id>_<drawer>.png`, 105x105 1-bit PNGs with a
 white (True) background and black (False) strokes, exactly like the official files.
 """
 

@@ -1,6 +1,6 @@
 """Synthetic Omniglot-like data: procedural stroke glyphs, drawn several times with jitter.
 
-Tests, `make demo` and hidden grading suites must run on a machine without the real data; this
+Tests, demonstrations and hidden grading suites must run on a machine without the real data; this
 module makes a stand-in with the same arrays, cache format and loader API (`OmniglotArrays`, source
 "synthetic"), in about half a second for 200 characters x 20 drawers at 28x28 on one core.
 

@@ -1,4 +1,4 @@
-# Generated from the reference by `make stubs`; fill in every TODO below.
+# Your part of the homework: fill in every TODO below (see the README of this homework).
 """The two task losses and their weighted sum.
 
 Dimension letters: B pairs in a batch.

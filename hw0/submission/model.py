@@ -1,4 +1,4 @@
-# Generated from the reference by `make stubs`; fill in every TODO below.
+# Your part of the homework: fill in every TODO below (see the README of this homework).
 """A two-task recommender: one ranking score and one rating per (user, item) pair.
 
 Dimension letters: B pairs in a batch, U users, I items, D embedding size, E experts, H expert
@@ -158,4 +158,8 @@ class MultiTaskRecommender(nn.Module):
         # TODO: Return {"rank": [B], "rating": [B], "gate_rank": g_rank, "gate_rating": g_rating}.
         # TODO: - The softmax runs over the expert axis of the [B, E] logits, not over the batch.
         # TODO: - Each task has its own gate and its own tower; the experts are shared.
+        # TODO: - No activation at the end of an expert: expert_e(x) is the output of the expert's
+        # TODO:   last Linear (build_mlp adds no ReLU there), and you add none (no ReLU on the
+        # TODO:   expert outputs or on the mixture). The grader compares both outputs and the gates
+        # TODO:   with a reference built this way (tests 2.3 and 2.7, tolerance 1e-5).
         raise NotImplementedError("TODO: hw0.model.MultiTaskRecommender.forward_mmoe")

@@ -1,4 +1,4 @@
-# Generated from the reference by `make stubs`; fill in every TODO below.
+# Your part of the homework: fill in every TODO below (see the README of this homework).
 """Negative sampling for the ranking task.
 
 Dimension letters: B users in a batch, U users, I items.
@@ -38,4 +38,8 @@ def sample_negatives(
     # TODO:   sampling must repeat until every entry is valid.
     # TODO: - Either sample from a mask of allowed items (rows of `rated` are [I] bool) or draw
     # TODO:   random items and redraw the rated ones; both are fine, any order of draws is fine.
+    # TODO: - Because the order of draws is yours, your training runs will not repeat the
+    # TODO:   README's numbers digit for digit, even with the same --seed: they differ by about as
+    # TODO:   much as two seeds do. hw0/README.md ("Expected results") gives the range over seeds
+    # TODO:   to compare with; the grader tests the distribution of your draws, never the draws.
     raise NotImplementedError("TODO: hw0.negatives.sample_negatives")

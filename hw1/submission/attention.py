@@ -1,4 +1,4 @@
-# Generated from the reference by `make stubs`; fill in every TODO below.
+# Your part of the homework: fill in every TODO below (see the README of this homework).
 """Extra credit: a black-box meta-learner that attends over the episode instead of recurring.
 
 Dimension letters: B episodes, N ways, K shots, D = 784 pixels, T = (K+1) * N tokens of an

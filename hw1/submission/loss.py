@@ -1,4 +1,4 @@
-# Generated from the reference by `make stubs`; fill in every TODO below.
+# Your part of the homework: fill in every TODO below (see the README of this homework).
 """The meta-training loss of the black-box meta-learner: cross-entropy on the query row only.
 
 Dimension letters: B episodes, N ways, K shots (row K of an episode is its query row).

@@ -1,4 +1,4 @@
-# Generated from the reference by `make stubs`; fill in every TODO below.
+# Your part of the homework: fill in every TODO below (see the README of this homework).
 """The black-box meta-learner: a memory-augmented LSTM over an episode (Santoro et al. 2016).
 
 Dimension letters: B episodes (tasks) in a batch, N ways, K shots, D = 784 pixels of an image,

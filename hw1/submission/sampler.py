@@ -1,4 +1,4 @@
-# Generated from the reference by `make stubs`; fill in every TODO below.
+# Your part of the homework: fill in every TODO below (see the README of this homework).
 """The N-way K-shot episode sampler of the memory-augmented meta-learner (Santoro et al. 2016).
 
 Dimension letters: C classes in the split, S drawings per class, H x W pixels (28 x 28),
@@ -52,6 +52,10 @@ def sample_episode(
     # TODO: episode_images [K+1, N, D] float32 with strokes = 1 (the cache already stores strokes
     # TODO: as 255: divide, do not invert) and one-hot episode_labels [K+1, N, N] float32.
     # TODO: Support rows 0..K-1 keep class order: column i is episode class i, label e_i.
+    # TODO: Which character lands in which column must itself be random: column i holds a class
+    # TODO: drawn uniformly from all C, so do not sort the N drawn classes (a sorted draw puts the
+    # TODO: low class indices in column 0). Graded: test 1.6 counts, per column, how often each
+    # TODO: class appears (chi-square). torch.randperm(C, generator=generator)[:N] is one way.
     # TODO: Query row K: shuffle the N query images and their labels with ONE permutation, so each
     # TODO: image keeps its own label. Draw every random number from `generator` (torch.randperm,
     # TODO: torch.rand, torch.randint accept generator=...). Allowed: numpy, torch.

@@ -1,4 +1,4 @@
-# Generated from the reference by `make stubs`; fill in every TODO below.
+# Your part of the homework: fill in every TODO below (see the README of this homework).
 """Model-Agnostic Meta-Learning (Finn et al. 2017) on a functional network.
 
 Dimension letters: B tasks in a meta-batch, N ways, K shots, Q queries per class, S inner steps,
@@ -70,6 +70,12 @@ def inner_loop(
     # TODO:   In-place updates corrupt the caller's meta-parameters and cut the meta-gradient.
     # TODO: - train=False: the returned tensors must not require grad (detach what goes in, or
     # TODO:   what comes out): evaluation keeps no graph. train=True: do not detach anything.
+    # TODO:   This covers the rates too: with learned rates, inner_lrs require grad, and
+    # TODO:   theta - lr * grad would still hold a graph through lr. Graded: test 2.3 calls
+    # TODO:   train=False with inner_lrs that require grad and wants no returned tensor to.
+    # TODO: - Keys: inner_lrs has exactly the keys of params in every call the grader and the
+    # TODO:   provided code make. Iterate over params; an extra key in inner_lrs is not an error
+    # TODO:   (it is simply unused) and no test passes one, so raising on it is not graded either.
     # TODO: - support_accs: hw2.metrics.accuracy of forward(theta_s, x_support) for s = 0..S, as
     # TODO:   one [S + 1] tensor (torch.stack); entry 0 is the accuracy before adaptation.
     raise NotImplementedError("TODO: hw2.maml.inner_loop")

@@ -1,4 +1,4 @@
-# Generated from the reference by `make stubs`; fill in every TODO below.
+# Your part of the homework: fill in every TODO below (see the README of this homework).
 """Prototypical Networks (Snell et al. 2017): classify a query by its nearest class mean.
 
 Dimension letters: B tasks in a meta-batch, N ways, K shots, Q queries per class, M = N*Q query
@@ -51,6 +51,9 @@ def compute_prototypes(
     # TODO:   encoder): no .detach(), no torch.no_grad(), no .item()/.numpy() round trips.
     # TODO: - Useful: torch.nn.functional.one_hot(y, N) (then .float()) and a batched matrix
     # TODO:   product (torch.bmm or @), or a loop over classes with boolean masks.
+    # TODO: - A class with no support image never occurs: the provided sampler and every grader
+    # TODO:   task give each of the N classes K >= 1 images. What you return for such a class is
+    # TODO:   not graded (a mean over nothing: NaN from 0/0 is as acceptable as an error).
     raise NotImplementedError("TODO: hw2.protonet.compute_prototypes")
 
 

@@ -1,4 +1,4 @@
-# Generated from the reference by `make stubs`; fill in every TODO below.
+# Your part of the homework: fill in every TODO below (see the README of this homework).
 """A sentence classifier: a pre-trained BERT encoder, mask-aware mean pooling, and a head.
 
 Dimension letters: B sentences in a batch, T tokens (padded to the longest sentence of the batch),

@@ -1,4 +1,4 @@
-# Generated from the reference by `make stubs`; fill in every TODO below.
+# Your part of the homework: fill in every TODO below (see the README of this homework).
 """Nearest-prototype classification on frozen sentence embeddings: few-shot with no training at all.
 
 Dimension letters: N support (labelled) sentences, Q query sentences, D embedding features,

@@ -32,6 +32,7 @@ def spin(n: int) -> int:
 
 SUITE = '''\
 test_timeout_s = 8
+time_budget_s = 20
 '''
 
 TESTS = '''\

@@ -52,12 +52,7 @@ def graded(tmp_path_factory) -> tuple[dict[str, dict], Path]:
     (subs / "garbage.zip").write_bytes(b"not a zip at all")
     with zipfile.ZipFile(subs / "zipped.zip", "w") as z:
         z.writestr("submission/answer.py", SOLUTION)
-    original = batch.grade_in_subprocess
-    batch.grade_in_subprocess = lambda *a, **k: original(*a, **{**k, "kit_root": kit})
-    try:
-        outcomes = batch.grade_all("hw9", subs, base / "out", jobs=2, progress=False)
-    finally:
-        batch.grade_in_subprocess = original
+    outcomes = batch.grade_all("hw9", subs, base / "out", jobs=2, progress=False, kit_root=kit)
     for o in outcomes:
         assert o.results is not None, f"{o.submission_id}: {o.error}"
     return {o.submission_id: o.results for o in outcomes}, base / "out"

@@ -187,6 +187,10 @@ class MultiTaskRecommender(nn.Module):
         # TODO: Return {"rank": [B], "rating": [B], "gate_rank": g_rank, "gate_rating": g_rating}.
         # TODO: - The softmax runs over the expert axis of the [B, E] logits, not over the batch.
         # TODO: - Each task has its own gate and its own tower; the experts are shared.
+        # TODO: - No activation at the end of an expert: expert_e(x) is the output of the expert's
+        # TODO:   last Linear (build_mlp adds no ReLU there), and you add none (no ReLU on the
+        # TODO:   expert outputs or on the mixture). The grader compares both outputs and the gates
+        # TODO:   with a reference built this way (tests 2.3 and 2.7, tolerance 1e-5).
         # BEGIN SOLUTION
         u = self.tables["user"](users)  # [B, D]
         q = self.tables["item"](items)  # [B, D]

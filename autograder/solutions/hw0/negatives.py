@@ -37,6 +37,10 @@ def sample_negatives(
     # TODO:   sampling must repeat until every entry is valid.
     # TODO: - Either sample from a mask of allowed items (rows of `rated` are [I] bool) or draw
     # TODO:   random items and redraw the rated ones; both are fine, any order of draws is fine.
+    # TODO: - Because the order of draws is yours, your training runs will not repeat the
+    # TODO:   README's numbers digit for digit, even with the same --seed: they differ by about as
+    # TODO:   much as two seeds do. hw0/README.md ("Expected results") gives the range over seeds
+    # TODO:   to compare with; the grader tests the distribution of your draws, never the draws.
     # BEGIN SOLUTION
     # Rejection sampling: a uniform item, redrawn while it is rated. Users rate a small share of
     # the items, so a couple of rounds suffice, and it avoids building a [B, I] mask every step.

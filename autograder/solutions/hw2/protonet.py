@@ -50,6 +50,9 @@ def compute_prototypes(
     # TODO:   encoder): no .detach(), no torch.no_grad(), no .item()/.numpy() round trips.
     # TODO: - Useful: torch.nn.functional.one_hot(y, N) (then .float()) and a batched matrix
     # TODO:   product (torch.bmm or @), or a loop over classes with boolean masks.
+    # TODO: - A class with no support image never occurs: the provided sampler and every grader
+    # TODO:   task give each of the N classes K >= 1 images. What you return for such a class is
+    # TODO:   not graded (a mean over nothing: NaN from 0/0 is as acceptable as an error).
     # BEGIN SOLUTION
     one_hot = F.one_hot(y_support, num_ways).to(support_embeddings.dtype)  # [B, N*K, N]
     counts = one_hot.sum(dim=1).unsqueeze(-1)  # [B, N, 1]

@@ -49,7 +49,9 @@ def select_trainable(model: nn.Module, mode: str, last_k: int = 2) -> list[str]:
     # TODO: - Every mode includes every parameter of the head (names starting with "head.").
     # TODO: - "last-k": the parameters of the TOP last_k blocks, i.e. blocks L-last_k .. L-1, whose
     # TODO:   names start with f"encoder.encoder.layer.{i}." (mind the final dot: block 1 must not
-    # TODO:   match block 10). last_k = 0 trains the head only.
+    # TODO:   match block 10). last_k = 0 trains the head only. last_k = L trains every block and
+    # TODO:   the head but still NOT the embeddings ("encoder.embeddings.*" are not a block): only
+    # TODO:   "all" trains them. Graded: test 1.2 uses k = 0, 1 and 2 on a 2-block model.
     # TODO: - "bitfit": every parameter whose name ends in ".bias" (attention, feed-forward and
     # TODO:   LayerNorm biases alike), plus the head.
     # TODO: - "lora": the names containing LORA_MARKER, plus the head; never the frozen base weights.

@@ -93,6 +93,38 @@ def model_forward(
         return dict(model(users, items))
 
 
+def model_module(config: dict[str, Any], state: dict[str, torch.Tensor], path: str | None = None,
+                 x: torch.Tensor | None = None, cotangent: torch.Tensor | None = None) -> dict[str, Any]:
+    """One sub-module of the student's model (built by its own __init__, init_embeddings and
+    build_mlp) with the grader's weights loaded. path None: the weights the model holds after
+    loading and which names share one tensor. Else the output of model.<path>(x) and, with a
+    cotangent, the gradient of sum(cotangent * output) w.r.t. x and the module's parameters (full
+    names). Lets the grader grade the forward passes on their own logic (carry_forward.py)."""
+    model = build(config, state)
+    if path is None:
+        pointers: dict[int, list[str]] = {}
+        for name, p in model.named_parameters(remove_duplicate=False):
+            pointers.setdefault(p.data_ptr(), []).append(name)
+        return {"state": {k: v.detach().clone() for k, v in model.state_dict().items()},
+                "groups": list(pointers.values())}
+    module = model.get_submodule(path)
+    x = x.detach().clone().requires_grad_(True)
+    out = module(x)
+    result: dict[str, Any] = {"output": _plain_tensor(out)}
+    if cotangent is not None:
+        params = dict(module.named_parameters())
+        total = (out * cotangent).sum()
+        grads = torch.autograd.grad(total, [x, *params.values()], allow_unused=True) if total.requires_grad else None
+        result["input"] = None if grads is None or grads[0] is None else grads[0].detach()
+        result["params"] = {} if grads is None else {
+            f"{path}.{name}": (g.detach() if g is not None else None) for name, g in zip(params, grads[1:], strict=True)}
+    return result
+
+
+def _plain_tensor(value: Any) -> Any:
+    return value.detach().clone() if isinstance(value, torch.Tensor) else value
+
+
 def model_gradients(
     config: dict[str, Any],
     state: dict[str, torch.Tensor],
@@ -140,6 +172,20 @@ def loss_with_gradients(
     if isinstance(total, torch.Tensor) and total.requires_grad:
         grads = dict(zip(("pos", "neg", "pred"), torch.autograd.grad(total, (pos, neg, pred), allow_unused=True), strict=True))
     return {"values": {k: v.detach() if isinstance(v, torch.Tensor) else v for k, v in out.items()}, "grads": grads}
+
+
+def bpr_with_gradients(pos: torch.Tensor, neg: torch.Tensor) -> dict[str, Any]:
+    """The student's own bpr_loss(pos, neg) and its gradient w.r.t. pos and neg (None where none
+    reaches, or no "grads" when the loss has no graph). Lets the grader grade multitask_loss on its
+    own logic (autograder/engine/carry_forward.py)."""
+    from hw0.submission.losses import bpr_loss
+
+    pos, neg = (t.detach().clone().requires_grad_(True) for t in (pos, neg))
+    loss = bpr_loss(pos, neg)
+    grads = None
+    if isinstance(loss, torch.Tensor) and loss.requires_grad:
+        grads = dict(zip(("pos", "neg"), torch.autograd.grad(loss, (pos, neg), allow_unused=True), strict=True))
+    return {"loss": loss.detach() if isinstance(loss, torch.Tensor) else loss, "grads": grads}
 
 
 def negatives_twice(users: torch.Tensor, rated: torch.Tensor, seed: int) -> dict[str, torch.Tensor]:

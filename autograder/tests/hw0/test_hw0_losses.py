@@ -2,16 +2,21 @@
 
 Loss references come from `autograder.solutions.hw0`; sampling is checked by its properties (never a
 rated item, uniform over the unrated ones, reproducible from a generator), never by the order of the
-random draws.
+random draws. multitask_loss is graded on its own logic: where it does not match the reference, it
+is compared with its contract applied to the student's own bpr_loss (error carried forward,
+`autograder/engine/carry_forward.py`), so a bpr_loss bug costs points in bpr_loss's tests only.
 
 Dimension letters: B batch, U users, I items.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from gradescope_utils.autograder_utils.decorators import number, weight
 
+from autograder.engine.carry_forward import expect_own_logic
 from autograder.engine.checks import expect_close, expect_dtype, expect_shape, expect_true
 from autograder.solutions.hw0 import losses as ref
 
@@ -52,6 +57,29 @@ def test_bpr_loss_is_stable(student, grading_seed):
 WEIGHTINGS = ((0.3, 0.7), (0.99, 0.01), (1.0, 0.0))
 
 
+def _own_bpr_multitask(student, pos: torch.Tensor, neg: torch.Tensor, pred: torch.Tensor, target: torch.Tensor,
+                       w_rank: float, w_rating: float) -> dict[str, Any]:
+    """multitask_loss's contract recomputed from the student's OWN bpr_loss (error carried forward,
+    autograder/engine/carry_forward.py): values, and the gradient of the total w.r.t. pos, neg and
+    pred (None where none reaches; "grads" None when the total can have no graph)."""
+    own = student.call(f"{PROBES}:bpr_with_gradients", pos, neg)
+    rank, rating = own["loss"], ((pred - target) ** 2).mean()
+    values = {"rank": rank, "rating": rating, "total": w_rank * rank + w_rating * rating}
+    grads = None
+    if own["grads"] is not None:
+        grads = {name: None if g is None else w_rank * g for name, g in own["grads"].items()}
+        grads["pred"] = w_rating * 2 * (pred - target) / pred.numel()  # d(w * mean((pred - target)^2)) / d pred
+    return {"values": values, "grads": grads}
+
+
+def _expect_loss_values(got: Any, want: dict[str, torch.Tensor], w_rank: float, w_rating: float) -> None:
+    expect_true(isinstance(got, dict) and {"total", "rank", "rating"} <= set(got),
+                "multitask_loss must return a dict with the keys 'total', 'rank' and 'rating'.")
+    for key in ("rank", "rating", "total"):
+        expect_close(got[key], want[key], atol=1e-5, rtol=1e-6,
+                     what=f"multitask_loss(...)[{key!r}] with weight_rank={w_rank}, weight_rating={w_rating}")
+
+
 @weight(2)
 @number("3.3")
 def test_multitask_loss_values(student, grading_seed):
@@ -61,11 +89,25 @@ def test_multitask_loss_values(student, grading_seed):
         got = student.call(f"{LOSSES}:multitask_loss", pos, neg, pred, target,
                            weight_rank=w_rank, weight_rating=w_rating)
         want = ref.multitask_loss(pos, neg, pred, target, weight_rank=w_rank, weight_rating=w_rating)
-        expect_true(isinstance(got, dict) and {"total", "rank", "rating"} <= set(got),
-                    "multitask_loss must return a dict with the keys 'total', 'rank' and 'rating'.")
-        for key in ("rank", "rating", "total"):
-            expect_close(got[key], want[key], atol=1e-5, rtol=1e-6,
-                         what=f"multitask_loss(...)[{key!r}] with weight_rank={w_rank}, weight_rating={w_rating}")
+        # Error carried forward: a bpr_loss bug is charged in bpr_loss's tests, not here.
+        expect_own_logic(
+            lambda got=got, want=want, w=(w_rank, w_rating): _expect_loss_values(got, want, *w),
+            lambda got=got, w=(w_rank, w_rating): _expect_loss_values(
+                got, _own_bpr_multitask(student, pos, neg, pred, target, *w)["values"], *w))
+
+
+def _expect_loss_grads(got: dict | None, want: dict[str, torch.Tensor | None]) -> None:
+    expect_true(got is not None,
+                "multitask_loss(...)['total'] is cut from the autograd graph: training could not "
+                "call backward() on it. Keep it a tensor expression (no .item(), float() or torch.tensor).")
+    for name, w in want.items():
+        g = got[name]
+        if w is None:  # the student's own bpr_loss gives no gradient here
+            expect_true(g is None or float(g.abs().max()) == 0.0, f"the total loss depends on {name} "
+                        "although its bpr_loss does not.")
+            continue
+        expect_true(g is not None, f"the total loss does not depend on {name}.")
+        expect_close(g, w, atol=1e-6, what=f"d total / d {name}")
 
 
 @weight(1)
@@ -74,15 +116,17 @@ def test_multitask_loss_gradients(student, grading_seed):
     """multitask_loss: the total is differentiable and its gradient matches the reference"""
     pos, neg, pred, target = _scores(grading_seed)
     got = student.call(f"{PROBES}:loss_with_gradients", pos, neg, pred, target, 0.3, 0.7)
-    expect_true(got["grads"] is not None,
-                "multitask_loss(...)['total'] is cut from the autograd graph: training could not "
-                "call backward() on it. Keep it a tensor expression (no .item(), float() or torch.tensor).")
     leaves = [t.clone().requires_grad_(True) for t in (pos, neg, pred)]
     total = ref.multitask_loss(*leaves, target, weight_rank=0.3, weight_rating=0.7)["total"]
-    for name, want in zip(("pos", "neg", "pred"), torch.autograd.grad(total, leaves), strict=True):
-        g = got["grads"][name]
-        expect_true(g is not None, f"the total loss does not depend on {name}.")
-        expect_close(g, want, atol=1e-6, what=f"d total / d {name}")
+    want = dict(zip(("pos", "neg", "pred"), torch.autograd.grad(total, leaves), strict=True))
+
+    def against_own_bpr() -> None:
+        own = _own_bpr_multitask(student, pos, neg, pred, target, 0.3, 0.7)["grads"]
+        if own is None:  # the student's bpr_loss has no graph: only the rating part can have one
+            raise AssertionError("no expectation")
+        _expect_loss_grads(got["grads"], own)
+
+    expect_own_logic(lambda: _expect_loss_grads(got["grads"], want), against_own_bpr)
 
 
 # --- negative sampling ------------------------------------------------------------------------

@@ -2,7 +2,10 @@
 
 Every reference value is computed here, in the grader, from `autograder.solutions.hw0`; the student's
 code runs behind `student.call`. Weights are random (from the grading seed) and loaded into both
-models, so a forward pass is deterministic math and compared tightly.
+models, so a forward pass is deterministic math and compared tightly. The forward passes are graded
+on their own logic: where they do not match the reference, they are compared with their formulas
+applied to the student's own tables and MLPs (`own_modules.py`, error carried forward), so a bug of
+init_embeddings or build_mlp costs points in those functions' tests only.
 
 Dimension letters: B pairs, U users, I items, D embedding size, E experts.
 """
@@ -15,8 +18,10 @@ from typing import Any
 import torch
 from gradescope_utils.autograder_utils.decorators import number, weight
 
+from autograder.engine.carry_forward import expect_own_logic
 from autograder.engine.checks import expect_close, expect_dtype, expect_shape, expect_true
 from autograder.solutions.hw0 import model as ref
+from autograder.tests.hw0.own_modules import OwnModules, own_forward
 from hw0.config import TASKS, ModelConfig
 
 PROBES = "probes"
@@ -140,11 +145,18 @@ def _check_forward(student: Any, sharing: str, seed: int, keys: tuple[str, ...])
                 f"{sorted(got) if isinstance(got, dict) else type(got).__name__}.")
     with torch.no_grad():
         want = model(users, items)
-    for key in keys:
-        what = f"forward ({sharing}) output {key!r}"
-        expect_shape(got[key], tuple(want[key].shape), what)
-        expect_dtype(got[key], torch.float32, what)
-        expect_close(got[key], want[key], atol=ATOL, what=what)
+
+    def expect_outputs(want: dict[str, torch.Tensor]) -> None:
+        for key in keys:
+            what = f"forward ({sharing}) output {key!r}"
+            expect_shape(got[key], tuple(want[key].shape), what)
+            expect_dtype(got[key], torch.float32, what)
+            expect_close(got[key], want[key].detach(), atol=ATOL, what=what)
+
+    # Error carried forward: with the student's own tables and MLPs (init_embeddings, build_mlp),
+    # whose bugs their own tests charge.
+    expect_own_logic(lambda: expect_outputs(want),
+                     lambda: expect_outputs(own_forward(OwnModules(student, _config(sharing), state), sharing, users, items)))
     return got
 
 
@@ -201,8 +213,24 @@ def _gradients(student: Any, sharing: str, seed: int) -> tuple[dict[str, Any], d
     return got, want
 
 
+def _own_gradients(student: Any, sharing: str, seed: int) -> dict[str, Any]:
+    """Per task, the gradients the forward's formulas give on the student's own tables and MLPs."""
+    _, state = _reference(sharing, seed)
+    users, items = _pairs(seed)
+    cotangent = torch.randn(B, generator=torch.Generator().manual_seed(seed + 2))
+    own = OwnModules(student, _config(sharing), state)
+    outputs = own_forward(own, sharing, users, items)
+    return {task: own.gradients(outputs[task], cotangent) for task in TASKS}
+
+
 def _check_gradients(student: Any, sharing: str, seed: int) -> None:
     got, want = _gradients(student, sharing, seed)
+    # Error carried forward: a bug of init_embeddings or build_mlp is charged in their own tests.
+    expect_own_logic(lambda: _expect_gradients(got, want, sharing),
+                     lambda: _expect_gradients(got, _own_gradients(student, sharing, seed), sharing))
+
+
+def _expect_gradients(got: dict[str, Any], want: dict[str, Any], sharing: str) -> None:
     for task in TASKS:
         expect_true(got[task] is not None,
                     f"the {task!r} output ({sharing}) is cut from the autograd graph: no parameter gets a "

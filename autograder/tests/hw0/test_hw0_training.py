@@ -19,9 +19,10 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from gradescope_utils.autograder_utils.decorators import number, weight
+from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
 from autograder.engine.checks import expect_true
+from autograder.engine.mutants import END_TO_END
 from data.synthetic_movielens import SyntheticSpec, generate
 from hw0.config import TrainConfig
 from hw0.evaluate import mean_reciprocal_rank, mean_squared_error, rated_mask
@@ -88,6 +89,7 @@ def _check(student: Any, sharing: str, seed: int) -> None:
 
 @weight(2)
 @number("5.1")
+@tags(END_TO_END)  # depends on every function: any bug may cost points here
 @pytest.mark.budget(40)
 def test_training_learns_shared(student, grading_seed):
     """training (shared): both test metrics improve well beyond trivial baselines"""
@@ -96,6 +98,7 @@ def test_training_learns_shared(student, grading_seed):
 
 @weight(1)
 @number("5.2")
+@tags(END_TO_END)  # depends on every function: any bug may cost points here
 @pytest.mark.budget(40)
 def test_training_learns_separate(student, grading_seed):
     """training (separate): both test metrics improve well beyond trivial baselines"""
@@ -104,6 +107,7 @@ def test_training_learns_separate(student, grading_seed):
 
 @weight(1)
 @number("5.3")
+@tags(END_TO_END)  # depends on every function: any bug may cost points here
 @pytest.mark.budget(40)
 def test_training_learns_mmoe(student, grading_seed):
     """training (mmoe): both test metrics improve well beyond trivial baselines"""

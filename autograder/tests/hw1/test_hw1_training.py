@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from gradescope_utils.autograder_utils.decorators import number, weight
+from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
 from autograder.engine.checks import expect_shape, expect_true
+from autograder.engine.mutants import END_TO_END
 from autograder.solutions.hw1.sampler import sample_episode
 from autograder.tests.hw1.episode_data import pattern_classes
 
@@ -67,6 +68,7 @@ def outcome(call: Any, seed: int) -> float:
 
 @weight(4)
 @number("4.1")
+@tags(END_TO_END)  # depends on every function: any bug may cost points here
 @pytest.mark.budget(120)
 def test_training_outcome(student, grading_seed):
     """training: a short run on a synthetic task learns 2-way 1-shot matching"""

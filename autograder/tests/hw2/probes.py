@@ -73,6 +73,24 @@ def protonet_run(net_config: dict[str, Any], state: dict[str, torch.Tensor], xs:
     return {"values": _plain(out), "grads": _grads(out.get("loss"), dict(net.named_parameters()))}
 
 
+def protonet_helpers(support: torch.Tensor, y_support: torch.Tensor, query: torch.Tensor, num_ways: int,
+                     cotangent: torch.Tensor | None = None) -> dict[str, Any]:
+    """The student's own helpers on given embeddings, as protonet_step uses them: prototypes of the
+    support embeddings [B, N*K, D], and prototype_logits of the query [B, N*Q, D] and of the support
+    embeddings. With a cotangent [B, N*Q, N]: the gradient of sum(cotangent * query logits) w.r.t.
+    the support and the query embeddings (None where it does not reach). Lets the grader grade
+    protonet_step on its own logic (autograder/engine/carry_forward.py)."""
+    support = support.detach().clone().requires_grad_(True)
+    query = query.detach().clone().requires_grad_(True)
+    prototypes = protonet.compute_prototypes(support, y_support, num_ways)
+    query_logits = protonet.prototype_logits(query, prototypes)
+    result = {"query_logits": _plain(query_logits),
+              "support_logits": _plain(protonet.prototype_logits(support, prototypes))}
+    if cotangent is not None:
+        result["grads"] = _grads((query_logits * cotangent).sum(), {"support": support, "query": query})
+    return result
+
+
 # --- MAML --------------------------------------------------------------------------------------
 
 def _maml_inputs(net_config: dict[str, Any], state: dict[str, torch.Tensor], lrs: dict[str, torch.Tensor],
@@ -110,17 +128,55 @@ def inner_loop_run(net_config: dict[str, Any], state: dict[str, torch.Tensor], l
     return result
 
 
+def inner_loop_tasks(net_config: dict[str, Any], state: dict[str, torch.Tensor], lrs: dict[str, torch.Tensor],
+                     xs: torch.Tensor, ys: torch.Tensor, num_steps: int, train: bool,
+                     cotangents: list[dict[str, torch.Tensor]] | None = None,
+                     batched: bool = False) -> dict[str, Any]:
+    """The student's inner_loop on each of the B tasks, as outer_step calls it: in turn, given the
+    same params and inner_lrs dicts every time (batched=False), or in one torch.func.vmap over the
+    tasks with the dicts shared (batched=True). Per task: the adapted parameters (as they were
+    right after that task's call), the support accuracies and whether any adapted tensor requires
+    grad. With cotangents (one name -> tensor dict per task, train=True): the gradient of
+    sum_b sum(cotangents[b] * adapted_b) w.r.t. the starting parameters and the rates. Lets the
+    grader grade outer_step on its own logic (autograder/engine/carry_forward.py)."""
+    forward, params, inner_lrs = _maml_inputs(net_config, state, lrs, learn_lrs=True)
+    leaves = {**{f"param:{k}": v for k, v in params.items()}, **{f"lr:{k}": v for k, v in inner_lrs.items()}}
+    adapted_per_task, accs, requires_grad = [], [], []
+    if batched:
+        def one_task(x: torch.Tensor, y: torch.Tensor) -> Any:
+            return maml.inner_loop(forward, params, inner_lrs, x, y, num_steps, train)
+
+        adapted, task_accs = torch.func.vmap(one_task)(xs, ys)  # name -> [B, ...], [B, S + 1]
+        adapted_per_task = [{k: v[b] for k, v in dict(adapted).items()} for b in range(xs.shape[0])]
+        accs = [_plain(a) for a in task_accs]
+        requires_grad = [any(bool(v.requires_grad) for v in a.values()) for a in adapted_per_task]
+    for b in range(0 if batched else xs.shape[0]):
+        adapted, task_accs = maml.inner_loop(forward, params, inner_lrs, xs[b], ys[b], num_steps, train)
+        adapted_per_task.append(dict(adapted))  # a snapshot: a later call may change the dict
+        accs.append(_plain(task_accs))
+        requires_grad.append(any(bool(getattr(v, "requires_grad", False)) for v in dict(adapted).values()))
+    result: dict[str, Any] = {"adapted": [_plain(a) for a in adapted_per_task], "accs": accs,
+                              "requires_grad": requires_grad}
+    if cotangents is not None:
+        total = sum((a[k] * cot[k]).sum() for a, cot in zip(adapted_per_task, cotangents, strict=True)
+                    for k in cot if k in a)
+        result["grads"] = _grads(total, leaves)
+    return result
+
+
 def outer_step_run(net_config: dict[str, Any], state: dict[str, torch.Tensor], lrs: dict[str, torch.Tensor],
                    xs: torch.Tensor, ys: torch.Tensor, xq: torch.Tensor, yq: torch.Tensor, num_steps: int,
                    train: bool, batched: bool, learn_lrs: bool) -> dict[str, Any]:
     """outer_step's values, and the meta-gradient of its loss w.r.t. the parameters and rates."""
     forward, params, inner_lrs = _maml_inputs(net_config, state, lrs, learn_lrs)
-    out = maml.outer_step(forward, params, inner_lrs, xs, ys, xq, yq, num_steps, train, batched=batched)
-    if not isinstance(out, dict):
-        raise TypeError(f"outer_step must return a dict, got {type(out).__name__}")
+    # The meta-parameters are the tensors given to outer_step (captured before a call that might
+    # replace the dicts' entries).
     tensors = {f"param:{k}": v for k, v in params.items()}
     if learn_lrs:
         tensors.update({f"lr:{k}": v for k, v in inner_lrs.items()})
+    out = maml.outer_step(forward, params, inner_lrs, xs, ys, xq, yq, num_steps, train, batched=batched)
+    if not isinstance(out, dict):
+        raise TypeError(f"outer_step must return a dict, got {type(out).__name__}")
     loss = out.get("loss")
     return {"values": _plain(out), "grads": _grads(loss, tensors),
             "loss_requires_grad": bool(getattr(loss, "requires_grad", False))}

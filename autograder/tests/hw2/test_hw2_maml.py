@@ -5,7 +5,10 @@ the student's inner loop and outer step run in the worker (`probes.py`), which b
 returns values, gradients and flags. The grader compares them with the reference
 (`autograder.solutions.hw2.maml`); the second-order meta-gradient is also checked to differ, on
 this data, from the first-order one computed here independently with torch.autograd.grad (so the
-test can tell them apart). Small classifier: 2 blocks of 8 channels on 8 x 8 images, 3 ways.
+test can tell them apart). outer_step (and the maml_task it calls) is graded on its own logic: where
+it does not match the reference, it is compared with its contract applied to the student's own
+inner_loop (error carried forward, `own_inner_loop_outer`), so an inner-loop bug costs points in
+inner_loop's tests only. Small classifier: 2 blocks of 8 channels on 8 x 8 images, 3 ways.
 
 Dimension letters: B tasks, N ways, K shots, Q queries per class, S inner steps.
 """
@@ -16,8 +19,10 @@ import torch
 import torch.nn.functional as F
 from gradescope_utils.autograder_utils.decorators import number, weight
 
+from autograder.engine.carry_forward import expect_own_logic
 from autograder.engine.checks import expect_close, expect_shape, expect_true
 from autograder.solutions.hw2 import maml as ref
+from hw2.metrics import accuracy
 from hw2.networks import ConvNet, functional
 
 B, N, K, Q, S = 2, 3, 2, 3, 2
@@ -72,12 +77,57 @@ def first_order_grads(net: ConvNet, lrs: dict[str, torch.Tensor], data) -> dict[
     return {f"param:{k}": g for k, g in zip(params, grads, strict=True)}
 
 
-def _expect_grads(got: dict | None, want: dict[str, torch.Tensor], what: str) -> None:
+def own_inner_loop_outer(student, net: ConvNet, state: dict, lrs: dict[str, torch.Tensor], data, train: bool,
+                         with_grads: bool, batched: bool = False) -> tuple[dict[str, torch.Tensor], dict | None]:
+    """outer_step's contract recomputed from the student's OWN inner_loop (error carried forward,
+    autograder/engine/carry_forward.py): the worker runs the student's inner_loop on each task,
+    the grader evaluates the adapted parameters on the query set itself, and the meta-gradient is
+    the student's inner loop's vector-Jacobian product with the grader's d(meta-loss)/d(adapted).
+    batched: the inner loop runs under torch.func.vmap over the tasks, as outer_step(batched=True) runs it.
+    This is exact: the query loss depends on the meta-parameters only through the adapted ones.
+    Returns (values as outer_step's, plus "keeps_graph"; gradients "param:"/"lr:" name -> tensor,
+    None where none reaches, or None when the inner loop gives no graph at all)."""
+    xs, ys, xq, yq = data
+    forward, params = functional(net)
+    first = student.call("probes:inner_loop_tasks", NET, state, lrs, xs, ys, S, train, None, batched)
+    losses, query_accs, cotangents = [], [], []
+    for b in range(B):
+        if set(first["adapted"][b]) != set(params):
+            raise ValueError("the student's inner_loop returns other keys than params")
+        adapted = {k: v.clone().requires_grad_(True) for k, v in first["adapted"][b].items()}
+        logits = forward(adapted, xq[b])  # [N*Q, N]
+        losses.append(F.cross_entropy(logits, yq[b]))
+        query_accs.append(accuracy(logits, yq[b]))
+        # d(mean over tasks of the query losses) / d(this task's adapted parameters)
+        cotangents.append(dict(zip(adapted, torch.autograd.grad(losses[-1] / B, list(adapted.values())), strict=True)))
+    values = {"loss": torch.stack(losses).mean().detach(), "support_accs": torch.stack(first["accs"]).mean(dim=0),
+              "query_acc": torch.stack(query_accs).mean(), "keeps_graph": torch.tensor(any(first["requires_grad"]))}
+    grads = None
+    if with_grads:
+        grads = student.call("probes:inner_loop_tasks", NET, state, lrs, xs, ys, S, train, cotangents,
+                             batched)["grads"]
+    return values, grads
+
+
+def _expect_grads(got: dict | None, want: dict[str, torch.Tensor | None] | None, what: str) -> None:
+    """Gradients `got` equal `want`; a None in `want` (from the student's own inner loop) means no
+    gradient may reach that tensor, and `want` None means the loss may have no graph at all."""
+    if want is None:
+        expect_true(got is None, f"{what}: the loss has a graph that its inner loop does not give.")
+        return
     expect_true(got is not None, f"{what}: the loss has no graph, so nothing could be meta-learned.")
     for name, w in want.items():
         g = got.get(name)
+        if w is None:
+            expect_true(g is None or float(g.abs().max()) == 0.0,
+                        f"{what}: a gradient reaches {name.replace(':', ' ')} that its inner loop does not give.")
+            continue
         expect_true(g is not None, f"{what}: no gradient reaches {name.replace(':', ' ')}.")
         expect_close(g, w, atol=ATOL_GRAD, rtol=RTOL_GRAD, what=f"{what} w.r.t. {name.replace(':', ' ')}")
+
+
+def _only(grads: dict | None, prefix: str) -> dict | None:
+    return None if grads is None else {k: v for k, v in grads.items() if k.startswith(prefix)}
 
 
 @weight(3)
@@ -162,7 +212,12 @@ def test_meta_gradient_is_second_order(student, grading_seed):
     first = first_order_grads(net, lrs, data)
     gap = max(float((want[k] - first[k]).abs().max()) for k in want)
     assert gap > MIN_SECOND_ORDER_GAP, f"test data too weak: 2nd vs 1st order gap {gap:.2g}"  # power check
-    _expect_grads(got["grads"], want, "meta-gradient (train=True, second order)")
+    # Error carried forward: with the student's own inner loop (first-order, cut, ...), the caller
+    # is graded against the meta-gradient that inner loop gives; inner_loop's tests charge it.
+    expect_own_logic(
+        lambda: _expect_grads(got["grads"], want, "meta-gradient (train=True, second order)"),
+        lambda: _expect_grads(got["grads"], _only(own_inner_loop_outer(student, net, state, lrs, data, True, True)[1],
+                                                  "param:"), "meta-gradient (train=True, second order)"))
 
 
 @weight(2)
@@ -172,7 +227,10 @@ def test_learned_inner_rates_receive_gradients(student, grading_seed):
     net, state, lrs, data = setup(grading_seed)
     got = student.call("probes:outer_step_run", NET, state, lrs, *data, S, True, False, True)
     _, want = reference_outer(net, lrs, data, learn_lrs=True)
-    _expect_grads(got["grads"], {k: v for k, v in want.items() if k.startswith("lr:")}, "meta-gradient")
+    expect_own_logic(
+        lambda: _expect_grads(got["grads"], _only(want, "lr:"), "meta-gradient"),
+        lambda: _expect_grads(got["grads"], _only(own_inner_loop_outer(student, net, state, lrs, data, True, True)[1],
+                                                  "lr:"), "meta-gradient"))
 
 
 def _check_values(got: dict, want: dict, what: str) -> None:
@@ -193,7 +251,9 @@ def test_outer_step_values(student, grading_seed):
     net, state, lrs, data = setup(grading_seed)
     got = student.call("probes:outer_step_run", NET, state, lrs, *data, S, True, False, False)
     want, _ = reference_outer(net, lrs, data)
-    _check_values(got, want, "outer_step(train=True, batched=False)")
+    what = "outer_step(train=True, batched=False)"
+    expect_own_logic(lambda: _check_values(got, want, what),
+                     lambda: _check_values(got, own_inner_loop_outer(student, net, state, lrs, data, True, False)[0], what))
 
 
 @weight(2)
@@ -203,8 +263,16 @@ def test_outer_step_batched_matches_reference(student, grading_seed):
     net, state, lrs, data = setup(grading_seed)
     got = student.call("probes:outer_step_run", NET, state, lrs, *data, S, True, True, False)
     want, grads = reference_outer(net, lrs, data)
-    _check_values(got, want, "outer_step(train=True, batched=True)")
-    _expect_grads(got["grads"], grads, "meta-gradient (batched=True)")
+
+    def check(want: dict, grads: dict | None) -> None:
+        _check_values(got, want, "outer_step(train=True, batched=True)")
+        _expect_grads(got["grads"], grads, "meta-gradient (batched=True)")
+
+    def check_own() -> None:
+        values, own = own_inner_loop_outer(student, net, state, lrs, data, True, True, batched=True)
+        check(values, _only(own, "param:"))
+
+    expect_own_logic(lambda: check(want, grads), check_own)
 
 
 @weight(1)
@@ -213,7 +281,14 @@ def test_outer_step_eval_keeps_no_graph(student, grading_seed):
     """outer_step(train=False): same values, and the loss carries no graph"""
     net, state, lrs, data = setup(grading_seed)
     got = student.call("probes:outer_step_run", NET, state, lrs, *data, S, False, False, False)
-    expect_true(not got["loss_requires_grad"], "outer_step(train=False) returned a loss that requires grad: "
-                "evaluation must keep no graph.")
-    want, _ = reference_outer(net, lrs, data, train=False)
-    _check_values(got, want, "outer_step(train=False)")
+
+    def check(want: dict, graph_allowed: bool) -> None:
+        expect_true(graph_allowed or not got["loss_requires_grad"], "outer_step(train=False) returned a loss "
+                    "that requires grad: evaluation must keep no graph.")
+        _check_values(got, want, "outer_step(train=False)")
+
+    def check_own() -> None:  # an inner loop that keeps a graph at evaluation is charged in its own test
+        values, _ = own_inner_loop_outer(student, net, state, lrs, data, False, False)
+        check(values, bool(values["keeps_graph"]))
+
+    expect_own_logic(lambda: check(reference_outer(net, lrs, data, train=False)[0], False), check_own)

@@ -2,8 +2,11 @@
 
 Deterministic math with given weights and data, compared tightly with the reference
 (`autograder.solutions.hw2.protonet`) computed here in the grader; gradients come back from
-`probes.py`. The support sets are shuffled (labels not class-major) so that a solution which relies
-on the episode layout fails. Small encoder: 2 blocks of 8 channels on 8 x 8 images.
+`probes.py`. protonet_step is graded on its own logic: where it does not match the reference, it
+is compared with its contract applied to the student's own compute_prototypes and
+prototype_logits (error carried forward, `autograder/engine/carry_forward.py`), so a helper's bug
+costs points in the helper's tests only. The support sets are shuffled (labels not class-major) so
+that a solution which relies on the episode layout fails. Small encoder: 2 blocks of 8 channels on 8 x 8 images.
 
 Dimension letters: B tasks, N ways, K shots, Q queries per class, D features.
 """
@@ -13,8 +16,10 @@ from __future__ import annotations
 import torch
 from gradescope_utils.autograder_utils.decorators import number, weight
 
+from autograder.engine.carry_forward import expect_own_logic
 from autograder.engine.checks import expect_close, expect_true
 from autograder.solutions.hw2 import protonet as ref
+from hw2.metrics import accuracy
 from hw2.networks import ConvNet
 
 PROTONET = "hw2.submission.protonet"
@@ -88,26 +93,71 @@ def test_logits_are_negative_squared_distances(student, grading_seed):
                  what=f"prototype_logits(query [{B}, {N * Q}, {D}], prototypes [{B}, {N}, {D}])")
 
 
-def _check_step(student, seed: int, batched: bool) -> None:
-    net, state = encoder(seed)
-    xs, ys, xq, yq = episode(seed)
-    got = student.call("probes:protonet_run", NET, state, xs, ys, xq, yq, N, batched)
-    want = ref.protonet_step(net, xs, ys, xq, yq, N, batched=batched)
-    mode = "batched=True" if batched else "batched=False"
+def _embeddings(net: ConvNet, xs: torch.Tensor, xq: torch.Tensor, batched: bool) -> torch.Tensor:
+    """[B, N*K + N*Q, D]: each task's support and query images embedded together, as protonet_step must."""
+    images = torch.cat([xs, xq], dim=1)  # [B, N*K + N*Q, 1, 8, 8]
+    return net(images) if batched else torch.stack([net(images[b]) for b in range(images.shape[0])])
+
+
+def _expect_step(got: dict, want: dict[str, torch.Tensor], want_grads: dict[str, torch.Tensor] | None,
+                 mode: str) -> None:
+    """protonet_step's values and encoder gradients (None: the loss must have no graph) are `want`."""
     values = got["values"]
     for key in ("loss", "support_acc", "query_acc"):
         expect_true(key in values, f"protonet_step({mode}) must return a dict with key {key!r}; "
                     f"got keys {sorted(values)}.")
         expect_close(values[key], want[key].detach(), atol=ATOL_VALUE, what=f"protonet_step({mode})[{key!r}]")
+    if want_grads is None:  # the student's own helpers cut the graph: the caller cannot keep it
+        expect_true(got["grads"] is None, f"protonet_step({mode})['loss'] has a graph its helpers do not give.")
+        return
     expect_true(got["grads"] is not None,
                 f"protonet_step({mode})['loss'] has no graph: training could not update the encoder.")
-    want_grads = dict(zip(dict(net.named_parameters()),
-                          torch.autograd.grad(want["loss"], list(net.parameters())), strict=True))
     for name, g in want_grads.items():
         expect_true(got["grads"].get(name) is not None,
                     f"protonet_step({mode}): no gradient reaches encoder parameter {name}.")
         expect_close(got["grads"][name], g, atol=ATOL_GRAD, rtol=RTOL_GRAD,
                      what=f"protonet_step({mode}): gradient of the loss w.r.t. encoder parameter {name}")
+
+
+def _reference_step(net: ConvNet, episode_data: tuple, batched: bool) -> tuple[dict, dict[str, torch.Tensor]]:
+    want = ref.protonet_step(net, *episode_data[:4], N, batched=batched)
+    grads = torch.autograd.grad(want["loss"], list(net.parameters()))
+    return want, dict(zip(dict(net.named_parameters()), grads, strict=True))
+
+
+def _own_helpers_step(student, net: ConvNet, episode_data: tuple, batched: bool) -> tuple[dict, dict | None]:
+    """protonet_step's contract recomputed from the student's own compute_prototypes and
+    prototype_logits on the embeddings of this episode (error carried forward): the encoder runs
+    here (provided code), the helpers' outputs and their gradients come from the worker."""
+    xs, ys, xq, yq = episode_data
+    emb = _embeddings(net, xs, xq, batched)  # [B, N*K + N*Q, D]
+    support, query = emb[:, : N * K].detach(), emb[:, N * K:].detach()
+    first = student.call("probes:protonet_helpers", support, ys, query, N)
+    logits = first["query_logits"].clone().requires_grad_(True)  # [B, N*Q, N]
+    loss = torch.nn.functional.cross_entropy(logits.reshape(-1, N), yq.reshape(-1))
+    want = {"loss": loss.detach(), "support_acc": accuracy(first["support_logits"], ys),
+            "query_acc": accuracy(logits, yq)}
+    cotangent = torch.autograd.grad(loss, logits)[0]  # d loss / d query logits, [B, N*Q, N]
+    grads = student.call("probes:protonet_helpers", support, ys, query, N, cotangent)["grads"]
+    if grads is None or (grads["support"] is None and grads["query"] is None):
+        return want, None
+    d_emb = torch.cat([torch.zeros_like(support) if grads["support"] is None else grads["support"],
+                       torch.zeros_like(query) if grads["query"] is None else grads["query"]], dim=1)
+    params = list(net.parameters())
+    d_params = torch.autograd.grad(emb, params, grad_outputs=d_emb, allow_unused=True)
+    return want, {name: torch.zeros_like(p) if g is None else g
+                  for (name, p), g in zip(net.named_parameters(), d_params, strict=True)}
+
+
+def _check_step(student, seed: int, batched: bool) -> None:
+    """protonet_step against the reference, or else against its contract applied to the student's
+    own helpers: a bug in compute_prototypes or prototype_logits is charged in their tests only."""
+    net, state = encoder(seed)
+    data = episode(seed)
+    got = student.call("probes:protonet_run", NET, state, *data, N, batched)
+    mode = "batched=True" if batched else "batched=False"
+    expect_own_logic(lambda: _expect_step(got, *_reference_step(net, data, batched), mode),
+                     lambda: _expect_step(got, *_own_helpers_step(student, net, data, batched), mode))
 
 
 @weight(3)
@@ -131,8 +181,6 @@ def test_gradients_reach_encoder_through_prototypes(student, grading_seed):
     net, state = encoder(grading_seed)
     xs, ys, xq, yq = episode(grading_seed)
     got = student.call("probes:protonet_run", NET, state, xs, ys, xq, yq, N, False)
-    grads = got["grads"]
-    expect_true(grads is not None, "protonet_step(...)['loss'] has no graph.")
     # What a solution with detached prototypes would get: only the query path.
     images = torch.cat([xs, xq], dim=1)
     emb = net(images)
@@ -140,11 +188,21 @@ def test_gradients_reach_encoder_through_prototypes(student, grading_seed):
     loss = torch.nn.functional.cross_entropy(ref.prototype_logits(emb[:, N * K:], protos).reshape(-1, N), yq.reshape(-1))
     detached = torch.autograd.grad(loss, list(net.parameters()))
     full = torch.autograd.grad(ref.protonet_step(net, xs, ys, xq, yq, N)["loss"], list(net.parameters()))
-    names = list(dict(net.named_parameters()))
     gap = max(float((a - b).abs().max()) for a, b in zip(full, detached, strict=True))
     assert gap > 100 * ATOL_GRAD, "test data too weak: the prototype path changes no gradient"  # power check
-    for name, want in zip(names, full, strict=True):
-        g = grads.get(name)
-        expect_true(g is not None, f"no gradient reaches encoder parameter {name}.")
-        expect_close(g, want, atol=ATOL_GRAD, rtol=RTOL_GRAD,
-                     what=f"gradient w.r.t. {name} (it must include the path through the prototypes)")
+
+    def expect_grads(want: dict[str, torch.Tensor] | None) -> None:
+        grads = got["grads"]
+        expect_true(grads is not None, "protonet_step(...)['loss'] has no graph.")
+        expect_true(want is not None, "protonet_step(...)['loss'] has a graph its helpers do not give.")
+        for name, w in want.items():
+            g = grads.get(name)
+            expect_true(g is not None, f"no gradient reaches encoder parameter {name}.")
+            expect_close(g, w, atol=ATOL_GRAD, rtol=RTOL_GRAD,
+                         what=f"gradient w.r.t. {name} (it must include the path through the prototypes)")
+
+    # Error carried forward: with helpers that cut the prototype path themselves, the caller is
+    # graded against the gradient those helpers give (their own test charges the cut).
+    names = list(dict(net.named_parameters()))
+    expect_own_logic(lambda: expect_grads(dict(zip(names, full, strict=True))),
+                     lambda: expect_grads(_own_helpers_step(student, net, (xs, ys, xq, yq), False)[1]))

@@ -22,9 +22,10 @@ from typing import Any
 
 import pytest
 import torch
-from gradescope_utils.autograder_utils.decorators import number, weight
+from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
 from autograder.engine.checks import expect_shape, expect_true
+from autograder.engine.mutants import END_TO_END
 from data.omniglot import make_synthetic_omniglot, split_omniglot
 from hw2.episodes import EpisodeSampler
 
@@ -73,6 +74,7 @@ def _check(student: Any, method: str, seed: int) -> None:
 
 @weight(2)
 @number("3.1")
+@tags(END_TO_END)  # depends on every function: any bug may cost points here
 @pytest.mark.budget(BUDGET_S)
 def test_protonet_training_learns(student, grading_seed):
     """training (ProtoNet): a short run classifies unseen characters well above chance"""
@@ -81,6 +83,7 @@ def test_protonet_training_learns(student, grading_seed):
 
 @weight(2)
 @number("3.2")
+@tags(END_TO_END)  # depends on every function: any bug may cost points here
 @pytest.mark.budget(BUDGET_S)
 def test_maml_training_learns(student, grading_seed):
     """training (MAML): a short run classifies unseen characters well above chance"""

@@ -195,10 +195,17 @@ def inject(seed: int, r: int, alpha: float, targets: list[str], texts: list[str]
     with torch.no_grad():
         after = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).last_hidden_state
     wrapped = sorted(n for n, m in model.named_modules() if isinstance(m, student_lora.LoRALinear))
+    # The LoRA parameters of one of the student's own LoRALinear layers, after a forward as above:
+    # lets the grader grade inject_lora on its own logic (autograder/engine/carry_forward.py).
+    hidden = model.config.hidden_size
+    layer = student_lora.LoRALinear(nn.Linear(hidden, hidden), r=r, alpha=alpha)
+    with torch.no_grad():
+        layer(torch.zeros(2, hidden))
     return {
         "returned": list(returned),
         "wrapped": wrapped,
         "lora_sizes": {n: p.numel() for n, p in model.named_parameters() if "lora_" in n},
+        "layer_lora_size": sum(p.numel() for n, p in layer.named_parameters() if "lora_" in n),
         "before": before,
         "after": after,
     }
@@ -288,10 +295,14 @@ def accumulation(state: dict[str, torch.Tensor], vocab_size: int, n_classes: int
 def prototypes(support: torch.Tensor, labels: torch.Tensor, queries: torch.Tensor, n_classes: int,
                metric: str) -> dict[str, torch.Tensor]:
     protos = student_prototypes.class_prototypes(support, labels, n_classes)
+    try:  # an error of nearest_prototype_predict must not cost the helpers' test (5.1) its points
+        predicted = student_prototypes.nearest_prototype_predict(support, labels, queries, n_classes, metric)
+    except Exception as err:  # noqa: BLE001 -- reported to the predictions' test as text
+        predicted = f"{type(err).__name__}: {err}"[:300]
     return {
         "prototypes": protos,
         "logits": student_prototypes.prototype_logits(queries, protos.detach(), metric),
-        "predicted": student_prototypes.nearest_prototype_predict(support, labels, queries, n_classes, metric),
+        "predicted": predicted,
     }
 
 

@@ -3,7 +3,10 @@
 mean_pool is compared with a float64 loop over the real tokens of each row, and must not change
 when the padded positions hold arbitrary values. The TextClassifier runs the tiny BERT with the
 grader's weights (sent as a state_dict) and is compared with the reference; a sentence embedded
-alone must get the same embedding when padded next to a much longer one.
+alone must get the same embedding when padded next to a much longer one. embed and forward are
+graded on their own logic: where they do not match the reference, they are compared with what the
+student's own mean_pool gives on the provided encoder's hidden states (error carried forward,
+`autograder/engine/carry_forward.py`), so a mean_pool bug costs points in mean_pool's test only.
 
 Dimension letters: B sentences, T tokens, D features, C classes.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 import torch
 from gradescope_utils.autograder_utils.decorators import number, weight
 
+from autograder.engine.carry_forward import expect_own_logic
 from autograder.engine.checks import expect_close, expect_shape
 from autograder.solutions.hw3.classifier import TextClassifier
 from hw3.synthetic import make_intents
@@ -87,8 +91,30 @@ def test_classifier_matches_reference(student, grading_seed):
             want_embed = model.embed(batch.input_ids, batch.attention_mask)
             want_logits = model(batch.input_ids, batch.attention_mask)
         got = student.call("probes:classifier_outputs", model.state_dict(), grading_seed, N_CLASSES, head, texts)
-        expect_close(got["embed"], want_embed, atol=MODEL_ATOL, what=f"TextClassifier.embed ({head} head)")
-        expect_close(got["logits"], want_logits, atol=MODEL_ATOL, what=f"TextClassifier.forward ({head} head)")
+
+        def expect_outputs(embed: torch.Tensor, logits: torch.Tensor, got: dict = got, head: str = head) -> None:
+            expect_close(got["embed"], embed, atol=MODEL_ATOL, what=f"TextClassifier.embed ({head} head)")
+            expect_close(got["logits"], logits, atol=MODEL_ATOL, what=f"TextClassifier.forward ({head} head)")
+
+        def against_own_pool(model: TextClassifier = model, expect_outputs=expect_outputs) -> None:
+            embed = _own_pool(student, model.encoder, batch.input_ids, batch.attention_mask)
+            with torch.no_grad():
+                expect_outputs(embed, model.head(embed))
+
+        # Error carried forward: a mean_pool bug is charged in mean_pool's test, not here.
+        expect_own_logic(lambda expect_outputs=expect_outputs, e=want_embed, lg=want_logits: expect_outputs(e, lg),
+                         against_own_pool)
+
+
+def _own_pool(student, encoder: torch.nn.Module, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """[B, D] what embed gives with the student's OWN mean_pool: the provided encoder runs here, the
+    student's mean_pool in the worker (error carried forward, autograder/engine/carry_forward.py)."""
+    with torch.no_grad():
+        hidden = encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state  # [B, T, D]
+    pooled = student.call("probes:mean_pool", hidden, attention_mask)
+    if not isinstance(pooled, torch.Tensor) or pooled.shape != hidden.shape[::2]:
+        raise ValueError("the student's mean_pool gives no [B, D] embeddings")
+    return pooled
 
 
 @weight(2)
@@ -98,5 +124,22 @@ def test_embedding_ignores_padding(student, grading_seed):
     texts = make_intents(3, 1, seed=grading_seed, length=(2, 4)).texts
     long_text = " ".join(make_intents(2, 1, seed=grading_seed + 1, length=(25, 30)).texts)
     got = student.call("probes:embed_alone_and_padded", grading_seed, texts, long_text)
-    expect_close(got["padded"], got["alone"], atol=MODEL_ATOL,
-                 what="TextClassifier.embed of short sentences padded next to a long one (vs. alone)")
+
+    def against_own_pool() -> None:
+        """With a mean_pool that is wrong on padding, embed is right when it gives what that mean_pool
+        gives on the encoder's (masked) hidden states, alone and padded."""
+        from hw3.tiny import tiny_tokenizer
+
+        encoder, tokenizer = tiny_bert(seed=grading_seed).eval(), tiny_tokenizer()
+        alone = torch.stack([_own_pool(student, encoder, b.input_ids, b.attention_mask)[0]
+                             for b in (tokenizer([t]) for t in texts)])
+        padded = tokenizer([*texts, long_text])
+        together = _own_pool(student, encoder, padded.input_ids, padded.attention_mask)[: len(texts)]
+        expect_close(got["alone"], alone, atol=MODEL_ATOL, what="TextClassifier.embed of short sentences alone")
+        expect_close(got["padded"], together, atol=MODEL_ATOL,
+                     what="TextClassifier.embed of short sentences padded next to a long one")
+
+    expect_own_logic(lambda: expect_close(got["padded"], got["alone"], atol=MODEL_ATOL,
+                                          what="TextClassifier.embed of short sentences padded next to a long one "
+                                               "(vs. alone)"),
+                     against_own_pool)

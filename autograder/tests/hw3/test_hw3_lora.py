@@ -4,6 +4,8 @@ Single-layer tests run in float64 (the probe builds the nn.Linear in the dtype o
 so a correct implementation matches the formula to rounding whatever the order of its products;
 the grader computes every reference with its own float64 formula. Model-level tests use the tiny
 BERT of hw3/tiny.py, and the grader computes expected names with the reference solution.
+inject_lora's parameter count is also accepted from the student's own LoRALinear (error carried
+forward); the lora-mode gradient test runs the whole mode, so it is tagged end to end.
 
 Dimension letters: N inputs, IN in-features, OUT out-features, R rank.
 """
@@ -11,9 +13,10 @@ Dimension letters: N inputs, IN in-features, OUT out-features, R rank.
 from __future__ import annotations
 
 import torch
-from gradescope_utils.autograder_utils.decorators import number, weight
+from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
 from autograder.engine.checks import expect_close, expect_shape, expect_true
+from autograder.engine.mutants import END_TO_END
 from autograder.solutions.hw3.classifier import TextClassifier
 from autograder.solutions.hw3.lora import inject_lora
 from autograder.solutions.hw3.selection import select_trainable
@@ -128,7 +131,11 @@ def test_inject_lora(student, grading_seed):
         expect_true(list(got["returned"]) == want,
                     f"inject_lora(targets={targets}) should return the sorted names of the wrapped layers")
         total = sum(got["lora_sizes"].values())
-        expect_true(total == len(want) * r * 2 * TINY_HIDDEN,
+
+        # Error carried forward: the reference count, or as many LoRA parameters per wrapped layer
+        # as the student's own LoRALinear holds (a LoRALinear bug is charged in LoRALinear's tests).
+        per_layer = (r * 2 * TINY_HIDDEN, got["layer_lora_size"])
+        expect_true(any(total == len(want) * n for n in per_layer),
                     f"inject_lora(targets={targets}, r={r}) added {total} LoRA parameters, expected "
                     f"{len(want) * r * 2 * TINY_HIDDEN}")
         expect_close(got["after"], got["before"], atol=MODEL_ATOL,
@@ -137,6 +144,7 @@ def test_inject_lora(student, grading_seed):
 
 @weight(2)
 @number("2.6")
+@tags(END_TO_END)  # the lora mode end to end: inject_lora, LoRALinear and select_trainable together
 def test_lora_mode_gradients(student, grading_seed):
     """mode "lora" end to end: only the LoRA factors and the head receive gradients"""
     task = make_intents(N_CLASSES, 3, seed=grading_seed)

@@ -16,9 +16,10 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from gradescope_utils.autograder_utils.decorators import number, weight
+from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
 from autograder.engine.checks import expect_dtype, expect_shape, expect_true
+from autograder.engine.mutants import END_TO_END
 from hw3.synthetic import make_intents
 
 N_CLASSES = 6
@@ -47,6 +48,7 @@ def outcome(call: Any, mode: str, seed: int) -> float:
 
 @weight(3)
 @number("6.1")
+@tags(END_TO_END)  # depends on every function: any bug may cost points here
 def test_full_finetuning_learns(student, grading_seed):
     """mode "all": a short fine-tuning run of the tiny BERT learns the synthetic intent task"""
     accuracy = outcome(student.call, "all", grading_seed)

@@ -3,7 +3,9 @@
 References are computed here another way than the reference solution does (a loop over classes,
 float64 distances), on random embeddings with unequal class sizes. For the predictions the query
 set has as many rows as the support set but comes from shifted class centres, so prototypes built
-from the wrong set give different answers.
+from the wrong set give different answers. nearest_prototype_predict is graded on its own logic:
+where it does not agree with the reference prototypes, it is compared with the student's own
+class_prototypes and prototype_logits (error carried forward, `autograder/engine/carry_forward.py`).
 
 Dimension letters: N support rows, Q queries, D features, C classes.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import torch
 from gradescope_utils.autograder_utils.decorators import number, weight
 
+from autograder.engine.carry_forward import expect_own_logic
 from autograder.engine.checks import expect_close, expect_dtype, expect_shape, expect_true
 
 C, D = 5, 8
@@ -66,13 +69,29 @@ def test_nearest_prototype_predictions(student, grading_seed):
     queries = support[torch.randperm(support.shape[0], generator=g)] * 0.5 + torch.randn(support.shape, generator=g)
     protos = _means(support, labels)
     for metric in ("cosine", "euclidean"):
-        got = student.call("probes:prototypes", support, labels, queries, C, metric)["predicted"]
+        out = student.call("probes:prototypes", support, labels, queries, C, metric)
+        got = out["predicted"]
+        expect_true(not isinstance(got, str), f"nearest_prototype_predict(...) raised {got}")
         expect_dtype(got, torch.int64, "nearest_prototype_predict(...)")
         expect_shape(got, (queries.shape[0],), "nearest_prototype_predict(...)")
-        # A prediction counts as right when its class is the nearest up to rounding (near-ties).
-        sim = _similarity(queries, protos.float(), metric)
-        in_range = bool(((got >= 0) & (got < C)).all())
-        chosen = sim.gather(1, got.clamp(0, C - 1).unsqueeze(1)).squeeze(1)
-        agree = float((chosen >= sim.max(-1).values - TIE).to(torch.float64).mean()) if in_range else 0.0
-        expect_true(agree == 1.0, f"nearest_prototype_predict (metric={metric!r}) disagrees with the nearest "
-                    f"support prototype on {100 * (1 - agree):.0f}% of the queries")
+        # Error carried forward: graded against the nearest prototype by the reference, or else by
+        # the student's own class_prototypes and prototype_logits (whose bugs test 5.1 charges).
+        expect_own_logic(lambda got=got, metric=metric: _expect_nearest(got, _similarity(queries, protos.float(), metric), metric),
+                         lambda got=got, out=out, metric=metric: _expect_nearest(got, _own_similarity(out, queries), metric))
+
+
+def _own_similarity(out: dict, queries: torch.Tensor) -> torch.Tensor:
+    """[Q, C] the student's own prototype_logits of the queries to its own class_prototypes."""
+    logits = out["logits"]
+    if not isinstance(logits, torch.Tensor) or logits.shape != (queries.shape[0], C):
+        raise ValueError("the student's prototype_logits give no [Q, C] similarities")
+    return logits.to(torch.float64)
+
+
+def _expect_nearest(got: torch.Tensor, sim: torch.Tensor, metric: str) -> None:
+    """Each prediction is the class of largest similarity `sim` [Q, C], up to near-ties."""
+    in_range = bool(((got >= 0) & (got < C)).all())
+    chosen = sim.gather(1, got.clamp(0, C - 1).unsqueeze(1)).squeeze(1)
+    agree = float((chosen >= sim.max(-1).values - TIE).to(torch.float64).mean()) if in_range else 0.0
+    expect_true(agree == 1.0, f"nearest_prototype_predict (metric={metric!r}) disagrees with the nearest "
+                f"support prototype on {100 * (1 - agree):.0f}% of the queries")
