@@ -263,7 +263,7 @@ def run_processes(root: int | None = None) -> list[str]:
     found, stack = [], list(children.get(root, []))
     while stack:
         pid = stack.pop()
-        found.append(f"{pid}: {table[pid][1][:100]}")
+        found.append(f"{pid}: {table[pid][1][:400]}")
         stack += children.get(pid, [])
     return sorted(found)
 

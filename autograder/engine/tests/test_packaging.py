@@ -58,7 +58,7 @@ def test_handout_readme_is_for_students_of_that_homework(kit, tmp_path):
 
 def test_handout_make_help_lists_only_targets_that_exist_there(kit, tmp_path):
     tree = _unzip(build_handout("hw9", tmp_path / "dist", kit), tmp_path / "unzipped")
-    shown = subprocess.run(["make", "help"], cwd=tree, capture_output=True, text=True, check=True).stdout
+    shown = subprocess.run(["make", "--no-print-directory", "help"], cwd=tree, capture_output=True, text=True, check=True).stdout
     listed = {line.split()[0] for line in shown.splitlines()[1:]}
     assert listed == {"help", "venv", "test", "data", "submission", "lint"}, shown
     assert "DATASETS=" in shown
