@@ -45,12 +45,14 @@ class TrainConfig:
     rotate: bool = False  # 4-rotation augmentation of the papers (4x the classes)
     split_seed: int = 0  # seed of the character split (fixed so that runs compare)
     synthetic_characters: int = 400  # C of synthetic data (ignored for official data)
-    ways: int = 5  # N, classes per task (training, validation and test)
+    ways: int = 5  # N, classes per task of validation and test (and of training unless train_ways)
+    train_ways: int = 0  # ProtoNet: classes per training task; 0: same as ways (Snell et al. train with more)
     shots: int = 1  # K, support images per class in training (and at test, unless --test-shots)
     queries: int = 5  # Q, query images per class in training
     meta_batch: int = 4  # B, tasks per outer step
     iterations: int = 1500  # outer steps (the README's ProtoNet 1-shot run; see its results table)
     lr: float = 1e-3  # Adam learning rate of the outer (meta) optimiser
+    lr_halve_every: int = 0  # halve lr every this many outer steps (Snell et al.: 2,000); 0: constant
     hidden: int = 64  # F, channels of each conv block
     inner_steps: int = 1  # S, MAML inner gradient steps (training and evaluation)
     inner_lr: float = 0.4  # alpha, MAML inner learning rate (Finn et al. 2017 use 0.4 on Omniglot)
@@ -78,6 +80,11 @@ class TrainConfig:
                      "val_tasks", "test_tasks", "test_queries", "log_every", "synthetic_characters"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"TrainConfig.{name} must be >= 1, got {getattr(self, name)}.")
+        if self.train_ways < 0 or self.lr_halve_every < 0:
+            raise ValueError("TrainConfig.train_ways and lr_halve_every must be >= 0 (0: off).")
+        if self.method == "maml" and self.train_ways not in (0, self.ways):
+            raise ValueError("MAML's classifier head has `ways` outputs: train and test with the same ways "
+                             f"(got train_ways={self.train_ways}, ways={self.ways}); drop --train-ways.")
         if self.inner_steps < 0:
             raise ValueError(f"TrainConfig.inner_steps must be >= 0, got {self.inner_steps}.")
         if self.lr <= 0 or self.inner_lr <= 0:
@@ -96,7 +103,20 @@ class TrainConfig:
         extra = ""
         if self.method == "maml":
             extra = f"-lr{self.inner_lr:g}-steps{self.inner_steps}" + ("-learned" if self.learn_inner_lrs else "")
+        if self.train_ways:
+            extra += f"-train{self.train_ways}way"
+        if self.lr_halve_every:
+            extra += f"-halve{self.lr_halve_every}"
         return f"{self.method}-{self.ways}way-{self.shots}shot{extra}-s{self.seed}"
+
+    @property
+    def training_ways(self) -> int:
+        """N of the training tasks."""
+        return self.train_ways or self.ways
+
+    def outer_lr(self, iteration: int) -> float:
+        """Adam's learning rate for outer step `iteration` (0-based): lr, halved every lr_halve_every."""
+        return self.lr * 0.5 ** (iteration // self.lr_halve_every) if self.lr_halve_every else self.lr
 
     @property
     def resolved_execution(self) -> str:

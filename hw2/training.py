@@ -19,6 +19,8 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import os
+import resource
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,12 +119,15 @@ class Learner:
         self.net.train(train)
         if c.method == "protonet":
             with torch.set_grad_enabled(train):
-                out = protonet_step(self.encoder if train else self.net, e.x_support, e.y_support, e.x_query, e.y_query, c.ways, batched=batched)
+                out = protonet_step(self.encoder if train else self.net, e.x_support, e.y_support, e.x_query,
+                                    e.y_query, c.training_ways, batched=batched)
         else:
             forward, params = functional(self.net)
             out = outer_step(forward, params, self.inner_lrs, e.x_support, e.y_support, e.x_query,
                              e.y_query, c.inner_steps, train=train, batched=batched)
         if train:
+            for group in self.optimizer.param_groups:
+                group["lr"] = c.outer_lr(self.iteration)
             self.optimizer.zero_grad(set_to_none=True)
             out["loss"].backward()
             self.optimizer.step()
@@ -182,23 +187,26 @@ def fit(learner: Learner, sets: dict[str, ClassSet], folder: Path, resume: bool 
     """Meta-trains for config.iterations outer steps, validating and checkpointing as configured.
 
     Writes folder/log.csv (a row every log_every iterations: averages of the training metrics
-    since the last row, the validation accuracy when measured, seconds) and folder/checkpoint.pt.
+    since the last row, the validation accuracy when measured, wall and CPU seconds of training so
+    far, the 1-minute load average) and folder/checkpoint.pt.
     resume: continue from folder/checkpoint.pt (model, optimiser, iteration, episode stream).
     """
     c = learner.config
-    sampler = EpisodeSampler(sets["train"], c.ways, c.shots, c.queries, seed=c.seed)
+    sampler = EpisodeSampler(sets["train"], c.training_ways, c.shots, c.queries, seed=c.seed)
     checkpoint, log_path = folder / "checkpoint.pt", folder / "log.csv"
     history: list[dict[str, Any]] = []
     if resume and checkpoint.is_file():
         learner.load(checkpoint, sampler)
         if log_path.is_file():
             with open(log_path) as f:
-                history = [{k: float(v) if v else "" for k, v in row.items()} for row in csv.DictReader(f)]
+                history = [{k: (int(float(v)) if k == "iteration" else float(v)) if v else "" for k, v in row.items()}
+                           for row in csv.DictReader(f)]
         log.info("resumed %s at iteration %d", folder, learner.iteration)
     seconds = float(history[-1]["seconds"]) if history else 0.0
+    cpu_before = float(history[-1].get("cpu_seconds") or 0.0) if history else 0.0
     window: list[dict[str, float]] = []
     bar = tqdm(total=c.iterations, initial=learner.iteration, disable=not c.progress, desc=c.run_name)
-    started = time.perf_counter() - seconds
+    started, cpu_started = time.perf_counter() - seconds, _cpu_seconds() - cpu_before
     while learner.iteration < c.iterations:
         window.append(learner.step(sampler.sample(c.meta_batch)))
         learner.iteration += 1
@@ -213,11 +221,19 @@ def fit(learner: Learner, sets: dict[str, ClassSet], folder: Path, resume: bool 
                 row["val_acc"] = evaluate(learner, sets["val"], c.shots, c.val_tasks, VAL_SEED)["acc"]
                 learner.save(checkpoint, sampler)
             row["seconds"] = time.perf_counter() - started
+            row["cpu_seconds"] = _cpu_seconds() - cpu_started
+            row["load_average"] = os.getloadavg()[0]
             history.append(row)
             _write_csv(log_path, history)
             bar.set_postfix(loss=f"{row['loss']:.3f}", acc=f"{row['query_acc']:.3f}")
     bar.close()
     return history
+
+
+def _cpu_seconds() -> float:
+    """User plus system CPU time of this process so far (all its threads)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:

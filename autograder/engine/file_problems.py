@@ -5,7 +5,8 @@ allow-listed file name with the plugin's `--file-problem NAME=MESSAGE`. A failed
 put down to a file when the call's target is that file's module, when a blank stub's
 `TODO: hwN.<module>.<function>` marker names it (a probe calling the stub), or when the message
 names `<file>.py` (a traceback line). Then the sentence comes first, so a student whose file was
-present but misplaced reads why, not only "Not attempted yet".
+present but misplaced reads why; a blank stub's failure then says which stub function was reached,
+never "Not attempted yet" (the student did attempt it, in a file the grader could not take).
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from . import messages
+
 if TYPE_CHECKING:
     from .proxy import StudentError
 
 _TODO = re.compile(r"TODO: hw\d+\.([A-Za-z_][A-Za-z0-9_]*)\.")
+_MARKER = re.compile(r"TODO: hw\d+(?:\.[A-Za-z0-9_]+)+")
 _FILE_NAME = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*\.py)\b")
 
 
@@ -37,4 +41,8 @@ def with_file_problems(err: StudentError, target: str, problems: dict[str, str])
     found = [problems[name] for name in implicated_files(target, str(err)) if name in problems]
     if not found:
         return err
-    return type(err)(err.kind, " ".join(dict.fromkeys(found)) + "\n" + str(err))
+    head = " ".join(dict.fromkeys(found))
+    if err.kind == "todo":
+        markers = ", ".join(dict.fromkeys(_MARKER.findall(str(err)))) or "a TODO"
+        return type(err)(err.kind, messages.STUB_REACHED.format(problems=head, markers=markers))
+    return type(err)(err.kind, head + "\n" + str(err))

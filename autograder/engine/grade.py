@@ -29,7 +29,7 @@ from .suite import KIT_ROOT, Suite, load_suite
 
 def pytest_args(suite: Suite, *, seed: int, results: Path, tests: list[str] | None,
                 submission_dir: Path | None = None, student_impl: str | None = None,
-                notes: list[str] | None = None, file_problems: dict[str, str] | None = None) -> list[str]:
+                notes: list[str] | None = None, staff_notes: list[str] | None = None, file_problems: dict[str, str] | None = None) -> list[str]:
     args = [str(suite.tests_dir), "-p", "autograder.engine.plugin", "--homework", suite.homework,
             "--grading-seed", str(seed), "--results-json", str(results), "--assert=plain",
             "-p", "no:cacheprovider", "-qq", "--tb=no", "--no-header", "-W", "ignore"]
@@ -41,6 +41,8 @@ def pytest_args(suite: Suite, *, seed: int, results: Path, tests: list[str] | No
         args += ["--student-impl", student_impl]
     for note in notes or []:
         args += ["--grading-note", note]
+    for note in staff_notes or []:
+        args += ["--staff-note", note]
     for name, problem in sorted((file_problems or {}).items()):
         args += ["--file-problem", f"{name}={problem}"]
     if tests:
@@ -67,7 +69,8 @@ def _all_failed(suite: Suite, message: str, started: float) -> dict[str, Any]:
     """A results.json for a submission that could not be read: every test, each failed, one reason."""
     tests = [TestResult(name=t["name"], number=t["number"], max_score=t["max_score"], output=message,
                         visibility=t["visibility"], tags=t["tags"]) for t in list_tests(suite)]
-    return Report(tests=tests, execution_time=time.monotonic() - started, output=message).to_gradescope()
+    return Report(tests=tests, execution_time=time.monotonic() - started, output=message,
+                  visibility=suite.visibility).to_gradescope()
 
 
 class RootWorkerError(ValueError):
@@ -114,9 +117,9 @@ def grade(homework: str, submission: Path, results: Path, *, seed: int = 0,
     try:
         for name, content in intake.files.items():
             (staging / name).write_bytes(content)
-        notes = intake.notes + ([root_note] if root_note else [])
         args = pytest_args(suite, seed=seed, results=results, tests=tests, submission_dir=staging,
-                           notes=notes, file_problems=intake.problems)
+                           notes=intake.notes, staff_notes=[root_note] if root_note else [],
+                           file_problems=intake.problems)
         sink = io.StringIO()
         with contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext():
             pytest.main(args)

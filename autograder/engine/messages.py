@@ -29,6 +29,7 @@ IMPORT_HANGS = (
 IMPORT_DIED = "The process stopped while importing your code ({reason}), so no test could run."
 # Intake: a problem from handin.layout (missing, found more than once) or the size cap, per file.
 FILE_NOT_TAKEN = "{problem} The blank starter file was graded in its place."
+STUB_REACHED = "{problems}\nThis test reached the starter file's `raise NotImplementedError` ({markers})."
 FILE_TOO_LARGE = "{member} is larger than {mib} MiB, so it was not taken."
 # Staff only: grading as root where the worker would have to stay root.
 ROOT_WORKER_REFUSED = (

@@ -9,6 +9,7 @@ Load it with `-p autograder.engine.plugin`. Options (resolved once into `Setting
   --grading-seed N        seed that every test derives its data from (default 0)
   --results-json PATH     where to write Gradescope's results.json
   --grading-note TEXT     a line for the top-level output (repeatable)
+  --staff-note TEXT       a line for staff only: results.json's extra_data.staff_notes (repeatable)
   --file-problem NAME=MSG an intake problem of allow-listed file NAME (misplaced, duplicated): every
                           failed call into NAME's module starts its message with MSG (repeatable)
 
@@ -45,6 +46,7 @@ class Settings:
     grading_seed: int
     results_json: Path | None
     notes: tuple[str, ...]
+    staff_notes: tuple[str, ...] = ()
     test_listing: Path | None = None
     file_problems: dict[str, str] = field(default_factory=dict)  # allow-listed file name -> sentence
 
@@ -57,6 +59,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--grading-seed", type=int, default=0, help="seed every test derives its data from")
     group.addoption("--results-json", default=None, help="write Gradescope results.json here")
     group.addoption("--grading-note", action="append", default=[], help="line for the top-level output")
+    group.addoption("--staff-note", action="append", default=[], help="line for staff only (extra_data.staff_notes)")
     group.addoption("--kit-root", default=None, help=argparse.SUPPRESS)  # the engine's own tests
     group.addoption("--test-listing", default=None, help="write the collected tests (function, name, number, points) here")
     group.addoption("--file-problem", action="append", default=[], metavar="NAME=MESSAGE",
@@ -100,6 +103,7 @@ def resolve_settings(config: pytest.Config) -> Settings:
         grading_seed=config.getoption("grading_seed"),
         results_json=Path(results) if results else None,
         notes=tuple(config.getoption("grading_note")),
+        staff_notes=tuple(config.getoption("staff_note")),
         test_listing=Path(config.getoption("test_listing")) if config.getoption("test_listing") else None,
         file_problems=_file_problems(config.getoption("file_problem"), suite.student_files),
     )
@@ -229,7 +233,7 @@ class GradingSession:
     def staff_notes(self) -> list[str]:
         """Lines for course staff only (results.json's extra_data and the grader's own output)."""
         # Only what is the same in two gradings with one seed (make check compares them): no timings.
-        notes = []
+        notes = list(self.settings.staff_notes)
         if isinstance(self._student, WorkerStudent):
             if self._student.sandbox.user_note:
                 notes.append(messages.RUNNING_AS_ROOT.format(reason=self._student.sandbox.user_note))

@@ -125,7 +125,7 @@ def test_file_problem_comes_first_in_every_affected_test(graded):
     assert results["score"] == 0
     for test in results["tests"]:
         assert test["output"].startswith(MISPLACED), test["output"]
-        assert "Not attempted yet" in test["output"]
+        assert "Not attempted yet" not in test["output"] and "`raise NotImplementedError`" in test["output"]
 
 
 @pytest.mark.parametrize("name, number, what", [("oom-torch", "1", "RuntimeError"), ("oom-python", "2", "MemoryError")])
@@ -192,7 +192,8 @@ def test_file_problems_reach_probe_failures_through_the_stub_marker():
     problems = {"maml.py": "maml.py was found twice.", "protonet.py": "protonet.py is misplaced."}
     assert implicated_files("probes:inner_loop_run", str(todo)) == ["maml.py"]
     moved = with_file_problems(todo, "probes:inner_loop_run", problems)
-    assert str(moved).startswith("maml.py was found twice.\nNot attempted yet") and moved.kind == "todo"
+    assert str(moved) == ("maml.py was found twice.\nThis test reached the starter file's "
+                          "`raise NotImplementedError` (TODO: hw2.maml.inner_loop).") and moved.kind == "todo"
     direct = StudentError("raised", "Your code raised ValueError: bad")
     assert str(with_file_problems(direct, "hw2.submission.protonet:prototype_logits", problems)).startswith(
         "protonet.py is misplaced.")

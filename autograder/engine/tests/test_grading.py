@@ -75,7 +75,9 @@ def test_reference_full_marks_in_gradescope_format(graded):
 def test_missing_file_grades_the_blank_stub_and_says_so(graded):
     results = graded[0]["blank"]
     assert results["score"] == 0 and len(results["tests"]) == 4
-    assert all("Not attempted yet" in t["output"] for t in results["tests"])
+    for test in results["tests"]:
+        assert test["output"].startswith("answer.py is missing"), test["output"]
+        assert "TODO: hw9.answer." in test["output"]
     assert "answer.py is missing" in results["output"]
 
 

@@ -60,5 +60,7 @@ def test_the_flag_is_recorded_in_results_json(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], cwd=KIT_ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     results = json.loads((tmp_path / "r.json").read_text())
-    assert messages.ROOT_WORKER_ALLOWED.format(reason=REASON) in results["output"]
+    # Recorded for staff, out of the student's view.
+    assert messages.ROOT_WORKER_ALLOWED.format(reason=REASON) in results["extra_data"]["staff_notes"]
+    assert "root" not in results["output"]
     assert results["score"] == 1.0
