@@ -73,3 +73,16 @@ def test_encoder_falls_back_to_eager_when_compilation_fails(monkeypatch, caplog)
     torch.testing.assert_close(encoder(x), net(x))
     assert not encoder.compiled and "eager mode" in caplog.text
     assert not Encoder(net, compile=False).compiled
+
+
+def test_outer_learning_rate_halves_on_schedule():
+    assert [TrainConfig(lr=1e-3).outer_lr(i) for i in (0, 5000)] == [1e-3, 1e-3]
+    halving = TrainConfig(lr=1e-3, lr_halve_every=2000)
+    assert [halving.outer_lr(i) for i in (0, 1999, 2000, 4000)] == [1e-3, 1e-3, 5e-4, 2.5e-4]
+
+
+def test_training_ways_default_to_the_test_ways_and_maml_refuses_others():
+    assert TrainConfig().training_ways == 5 and TrainConfig(train_ways=20).training_ways == 20
+    assert TrainConfig(train_ways=20, lr_halve_every=2000).run_name == "protonet-5way-1shot-train20way-halve2000-s0"
+    with pytest.raises(ValueError, match="drop --train-ways"):
+        TrainConfig(method="maml", train_ways=20)

@@ -1,0 +1,31 @@
+"""hw2's provided training tool on the reference solution: more ways in training than at test,
+the learning-rate schedule, and the CPU time and load that a run's log.csv records."""
+
+from __future__ import annotations
+
+import csv
+
+from autograder.engine.proxy import alias_submission
+
+alias_submission("hw2", "autograder.solutions.hw2")
+
+from hw2.config import TrainConfig  # noqa: E402
+from hw2.training import Learner, fit, load_class_sets  # noqa: E402
+
+
+def test_training_with_more_ways_validates_five_way_and_logs_cpu_time(tmp_path):
+    config = TrainConfig(data="synthetic", train_ways=10, meta_batch=1, iterations=4, val_every=2, log_every=2,
+                         val_tasks=2, hidden=8, lr_halve_every=2, progress=False, execution="loop")
+    sets = load_class_sets(config)
+    learner = Learner.create(config, sets["train"].images.shape[-1])
+    seen = []
+    step = learner.step
+    learner.step = lambda episodes, train=True: seen.append(episodes.y_support.shape[1]) or step(episodes, train)
+    fit(learner, sets, tmp_path)
+    assert seen == [10] * 4  # one 10-way 1-shot task per step
+    assert learner.optimizer.param_groups[0]["lr"] == config.lr / 2  # the last step (index 3) ran at lr / 2
+    with open(tmp_path / "log.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["iteration"]) for r in rows] == [2, 4]
+    assert all(float(r["cpu_seconds"]) > 0 and float(r["load_average"]) >= 0 for r in rows)
+    assert all(0.0 <= float(r["val_acc"]) <= 1.0 for r in rows)  # validated on 5-way tasks
