@@ -25,7 +25,7 @@ export OMP_NUM_THREADS ?= 1
 # Homeworks present in this tree (a handout has one).
 HOMEWORKS := $(sort $(patsubst %/,%,$(dir $(wildcard hw*/README.md))))
 HWS := $(if $(HW),$(HW),$(HOMEWORKS))
-# >>> staff targets: left out of every handout (autograder/engine/packaging.py)
+# >>> staff targets: left out of every handout (autograder/staff/packaging.py)
 STAFF := $(wildcard autograder/engine)
 # <<< end of staff targets
 
@@ -55,13 +55,13 @@ data: $(STAMP) ## prepare the data sets used here [DATASETS="omniglot ..."] [DAT
 submission: $(STAMP) ## check your work and write hwN-submission.zip to upload (HW=hwN where several)
 	$(PY) -m handin $(if $(HW),--hw $(HW),)
 
-# >>> staff targets: left out of every handout (autograder/engine/packaging.py)
+# >>> staff targets: left out of every handout (autograder/staff/packaging.py)
 staff-only:
 	@test -n "$(STAFF)" || { echo "this target is for course staff: it needs the autograder/ folder of the kit repository"; exit 2; }
 
 check: $(STAMP) staff-only ## everything staff need to trust the kit (what CI runs)
 	$(PY) -m ruff check .
-	$(PY) -m autograder.engine.stubgen --check
+	$(PY) -m autograder stubs --check
 	$(PY) -m pytest -q
 	$(PY) -m autograder check --jobs $(JOBS) --seeds $(SEEDS) $(if $(HW),--hw $(HW),)
 
@@ -82,10 +82,10 @@ handout: $(STAMP) staff-only ## dist/hwN-handout.zip for students (HW=hwN)
 
 autograder: $(STAMP) staff-only ## dist/hwN-autograder.zip for Gradescope (HW=hwN)
 	@test -n "$(HW)" || { echo "usage: make autograder HW=hwN"; exit 2; }
-	$(PY) -m autograder package --hw $(HW)
+	$(PY) -m autograder autograder --hw $(HW)
 
 stubs: $(STAMP) staff-only ## regenerate hw*/submission from autograder/solutions
-	$(PY) -m autograder.engine.stubgen $(HW)
+	$(PY) -m autograder stubs $(if $(HW),--hw $(HW),)
 
 bench: $(STAMP) staff-only ## measure and write BENCHMARKS.md
 	$(PY) -m autograder bench $(if $(HW),--hw $(HW),)

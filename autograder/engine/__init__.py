@@ -1,5 +1,7 @@
-"""The grading engine: a trusted grader process and an untrusted worker process (ARCHITECTURE.md).
+"""The grading runtime: a trusted grader process and an untrusted worker process.
 
-Entry points: `python -m autograder` (CLI), `autograder.engine.plugin` (pytest plugin used by the
-grader), `autograder.engine.stubgen` (writes student stubs from the reference solutions).
+What a grading runs, on Gradescope or here: `grade.grade` (intake, then pytest with
+`autograder.engine.plugin`), the student proxies (`proxy`), the sandboxed worker (`sandbox`,
+`confinement`, `memwatch`) and the files that run inside it (`worker/`). The trust boundary is in
+autograder/README.md; staff tools live in `autograder.staff`, the command line in `autograder.cli`.
 """

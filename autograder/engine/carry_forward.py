@@ -25,6 +25,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+# The tag of a hidden test that depends on every function of the submission (a training run, an
+# outcome): any bug may cost points there, so it is the one place a bug may be charged again.
+END_TO_END = "end-to-end"
+
 
 def expect_own_logic(against_reference: Callable[[], None], against_own_helpers: Callable[[], None]) -> None:
     """Passes when `against_reference` passes, or else when `against_own_helpers` does.

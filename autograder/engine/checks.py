@@ -30,11 +30,6 @@ def _as_tensor(value: object, what: str) -> torch.Tensor:
     return value
 
 
-def expect_tensor(value: object, what: str) -> torch.Tensor:
-    """Fails unless `value` is a tensor (numpy arrays are accepted and converted)."""
-    return _as_tensor(value, what)
-
-
 def expect_shape(value: object, shape: Sequence[int], what: str) -> torch.Tensor:
     """Fails unless `value` is a tensor of exactly `shape` (a (B,) result is not a (B, 1) one)."""
     tensor = _as_tensor(value, what)

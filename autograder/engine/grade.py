@@ -10,44 +10,39 @@ import io
 import json
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from . import messages
+from .confinement import become_subreaper, choose_worker_identity
 from .intake import SubmissionError, read_submission
-from .results import Report, TestResult
-from .sandbox import choose_worker_identity, enable_stray_reaping
+from .plugin import GradingSession, Settings
 from .suite import KIT_ROOT, Suite, load_suite
 
 
-def pytest_args(suite: Suite, *, seed: int, results: Path, tests: list[str] | None,
-                submission_dir: Path | None = None, student_impl: str | None = None,
-                notes: list[str] | None = None, staff_notes: list[str] | None = None, file_problems: dict[str, str] | None = None) -> list[str]:
-    args = [str(suite.tests_dir), "-p", "autograder.engine.plugin", "--homework", suite.homework,
-            "--grading-seed", str(seed), "--results-json", str(results), "--assert=plain",
+def pytest_args(suite: Suite, tests: list[str] | None = None) -> list[str]:
+    """The command line of a grading's pytest run; everything else is in its `Settings`."""
+    args = [str(suite.tests_dir), "-p", "autograder.engine.plugin", "--assert=plain",
             "-p", "no:cacheprovider", "-qq", "--tb=no", "--no-header", "-W", "ignore"]
-    if suite.kit_root != KIT_ROOT:
-        args += ["--kit-root", str(suite.kit_root)]
-    if submission_dir is not None:
-        args += ["--submission-dir", str(submission_dir)]
-    if student_impl is not None:
-        args += ["--student-impl", student_impl]
-    for note in notes or []:
-        args += ["--grading-note", note]
-    for note in staff_notes or []:
-        args += ["--staff-note", note]
-    for name, problem in sorted((file_problems or {}).items()):
-        args += ["--file-problem", f"{name}={problem}"]
     if tests:
         args += ["-k", " or ".join(tests)]
     return args
+
+
+def run_suite(settings: Settings, tests: list[str] | None = None, quiet: bool = True,
+              plugins: list[object] | None = None) -> GradingSession:
+    """Runs the hidden suite of `settings.suite` with these settings, in this process; returns the
+    session (its results, its student) after results.json, if asked for, has been written."""
+    session = GradingSession(settings)
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext():
+        pytest.main(pytest_args(settings.suite, tests), plugins=[session, *(plugins or [])])
+    return session
 
 
 def list_tests(suite: Suite) -> list[dict[str, Any]]:
@@ -57,20 +52,14 @@ def list_tests(suite: Suite) -> list[dict[str, Any]]:
     """
     with tempfile.TemporaryDirectory() as tmp:
         listing = Path(tmp) / "listing.json"
-        args = pytest_args(suite, seed=0, results=Path(tmp) / "unused.json", tests=None)
-        subprocess.run([sys.executable, "-m", "pytest", *args, "--collect-only", "--test-listing", str(listing)],
-                       cwd=KIT_ROOT, capture_output=True, timeout=600, check=False)
+        args = pytest_args(suite) + ["--homework", suite.homework, "--collect-only", "--test-listing", str(listing)]
+        if suite.kit_root != KIT_ROOT:
+            args += ["--kit-root", str(suite.kit_root)]
+        subprocess.run([sys.executable, "-m", "pytest", *args], cwd=KIT_ROOT, capture_output=True, timeout=600,
+                       check=False)
         if not listing.is_file():
             raise RuntimeError(f"cannot collect the hidden suite of {suite.homework}; run it with pytest -v")
         return json.loads(listing.read_text())
-
-
-def _all_failed(suite: Suite, message: str, started: float) -> dict[str, Any]:
-    """A results.json for a submission that could not be read: every test, each failed, one reason."""
-    tests = [TestResult(name=t["name"], number=t["number"], max_score=t["max_score"], output=message,
-                        visibility=t["visibility"], tags=t["tags"]) for t in list_tests(suite)]
-    return Report(tests=tests, execution_time=time.monotonic() - started, output=message,
-                  visibility=suite.visibility).to_gradescope()
 
 
 class RootWorkerError(ValueError):
@@ -99,32 +88,25 @@ def grade(homework: str, submission: Path, results: Path, *, seed: int = 0,
           allow_root_worker: bool = False) -> dict[str, Any]:
     """Grades `submission` (zip, folder or .py) and writes results.json; returns its content.
 
-    Raises RootWorkerError, before reading the submission, when the grader is root and the
-    student's code could not run as another user, unless `allow_root_worker`.
+    The submission goes from the intake (which applies the allow-list) to the worker in memory.
+    One that cannot be read at all fails every test with the intake's reason. Raises
+    RootWorkerError, before reading the submission, when the grader is root and the student's code
+    could not run as another user, unless `allow_root_worker`.
     """
-    started = time.monotonic()
     root_note = worker_identity_note(allow_root_worker)
-    enable_stray_reaping()
+    # Only a process whose sole children are workers may reap strays: here, every other child is
+    # by construction something a student left behind.
+    reap_strays = become_subreaper()
     suite = load_suite(homework, kit_root)
+    common = dict(suite=suite, grading_seed=seed, results_json=results, reap_strays=reap_strays,
+                  staff_notes=(root_note,) if root_note else ())
     try:
         intake = read_submission(submission, suite.student_files)
+        settings = Settings(files=intake.files, notes=tuple(intake.notes), file_problems=intake.problems, **common)
     except SubmissionError as err:
-        data = _all_failed(suite, f"Your submission could not be read: {err}", started)
-        results.parent.mkdir(parents=True, exist_ok=True)
-        results.write_text(json.dumps(data, indent=2) + "\n")
-        return data
-    staging = Path(tempfile.mkdtemp(prefix=f"mtml-intake-{homework}-"))
-    try:
-        for name, content in intake.files.items():
-            (staging / name).write_bytes(content)
-        args = pytest_args(suite, seed=seed, results=results, tests=tests, submission_dir=staging,
-                           notes=intake.notes, staff_notes=[root_note] if root_note else [],
-                           file_problems=intake.problems)
-        sink = io.StringIO()
-        with contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext():
-            pytest.main(args)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        message = f"Your submission could not be read: {err}"
+        settings = Settings(files={}, notes=(message,), fail_all=message, **common)
+    run_suite(settings, tests, quiet)
     if not results.is_file():
         raise RuntimeError(f"the hidden suite of {homework} wrote no results; run it with -v to see why")
     return json.loads(results.read_text())

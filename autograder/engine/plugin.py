@@ -1,17 +1,17 @@
 """The engine's pytest plugin: fixtures for hidden tests, points from gradescope-utils decorators,
 and a results.json with one entry per collected test whatever happens to the student's code.
 
-Load it with `-p autograder.engine.plugin`. Options (resolved once into `Settings`):
+A grading (`grade.grade`) builds one `Settings` (the allow-listed files in memory, the suite, the
+seed, the notes) and hands `pytest.main` a `GradingSession` made from it. Staff may also run a
+hidden suite by hand with `-p autograder.engine.plugin` and these options, which the same
+`Settings` resolver reads:
   --homework hwN          the homework (default: the `hwN` folder the tests live in)
-  --submission-dir DIR    grade the allow-listed files in DIR in a sandboxed worker
+  --submission-dir DIR    grade the submission in DIR (read by the intake, as a grading does) in a
+                          sandboxed worker
   --student-impl PKG      no worker: run in-process with hwN.submission aliased to PKG
                           (e.g. autograder.solutions.hw0); neither option: in-process on hwN/submission
   --grading-seed N        seed that every test derives its data from (default 0)
   --results-json PATH     where to write Gradescope's results.json
-  --grading-note TEXT     a line for the top-level output (repeatable)
-  --staff-note TEXT       a line for staff only: results.json's extra_data.staff_notes (repeatable)
-  --file-problem NAME=MSG an intake problem of allow-listed file NAME (misplaced, duplicated): every
-                          failed call into NAME's module starts its message with MSG (repeatable)
 
 Budgets (suite.toml, see suite.py): each test has a wall-clock budget (`@pytest.mark.budget`, else
 the calibrated multiple of the reference's time, else `test_timeout_s`), and the whole grading has
@@ -31,6 +31,7 @@ from typing import Any
 import pytest
 
 from . import messages
+from .intake import SubmissionError, read_submission
 from .proxy import BudgetUsedUp, InProcessStudent, StudentError, WorkerStudent
 from .results import Report, TestResult, first_line
 from .sandbox import Sandbox
@@ -39,16 +40,23 @@ from .suite import Suite, load_suite
 
 @dataclass(frozen=True)
 class Settings:
-    homework: str
+    """Everything one grading needs, resolved once."""
+
     suite: Suite
-    submission_dir: Path | None
-    student_impl: str | None
-    grading_seed: int
-    results_json: Path | None
-    notes: tuple[str, ...]
-    staff_notes: tuple[str, ...] = ()
-    test_listing: Path | None = None
+    files: dict[str, bytes] | None = None  # allow-listed name -> content, for a worker; None: in-process
+    student_impl: str | None = None  # in-process only: the package aliased as hwN.submission
+    grading_seed: int = 0
+    results_json: Path | None = None
+    notes: tuple[str, ...] = ()  # lines for the top of the student's results
+    staff_notes: tuple[str, ...] = ()  # lines for staff only (extra_data.staff_notes)
     file_problems: dict[str, str] = field(default_factory=dict)  # allow-listed file name -> sentence
+    fail_all: str = ""  # when set, every test fails with this message and no student code runs
+    reap_strays: bool = False  # kill a worker's detached descendants (only in a subreaper process)
+    test_listing: Path | None = None
+
+    @property
+    def homework(self) -> str:
+        return self.suite.homework
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -58,12 +66,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--student-impl", default=None, help="package to alias as hwN.submission, in-process")
     group.addoption("--grading-seed", type=int, default=0, help="seed every test derives its data from")
     group.addoption("--results-json", default=None, help="write Gradescope results.json here")
-    group.addoption("--grading-note", action="append", default=[], help="line for the top-level output")
-    group.addoption("--staff-note", action="append", default=[], help="line for staff only (extra_data.staff_notes)")
     group.addoption("--kit-root", default=None, help=argparse.SUPPRESS)  # the engine's own tests
     group.addoption("--test-listing", default=None, help="write the collected tests (function, name, number, points) here")
-    group.addoption("--file-problem", action="append", default=[], metavar="NAME=MESSAGE",
-                    help="intake problem of an allow-listed file, put first in its failed tests' messages")
 
 
 def _homework_from_args(config: pytest.Config) -> str:
@@ -74,19 +78,8 @@ def _homework_from_args(config: pytest.Config) -> str:
     raise pytest.UsageError("cannot tell the homework from the test paths; pass --homework hwN")
 
 
-def _file_problems(values: list[str], allowed: tuple[str, ...]) -> dict[str, str]:
-    problems: dict[str, str] = {}
-    for value in values:
-        name, sep, message = value.partition("=")
-        if not sep or not message.strip():
-            raise pytest.UsageError(f"--file-problem {value!r}: expected NAME=MESSAGE, e.g. maml.py=...")
-        if name not in allowed:
-            raise pytest.UsageError(f"--file-problem {value!r}: {name!r} is not an allow-listed file {list(allowed)}")
-        problems[name] = (problems[name] + " " if name in problems else "") + message.strip()
-    return problems
-
-
 def resolve_settings(config: pytest.Config) -> Settings:
+    """Settings from the command-line options (staff running a hidden suite by hand)."""
     homework = config.getoption("homework") or _homework_from_args(config)
     submission = config.getoption("submission_dir")
     impl = config.getoption("student_impl")
@@ -95,18 +88,16 @@ def resolve_settings(config: pytest.Config) -> Settings:
     results = config.getoption("results_json")
     kit_root = config.getoption("kit_root")
     suite = load_suite(homework, Path(kit_root)) if kit_root else load_suite(homework)
-    return Settings(
-        homework=homework,
-        suite=suite,
-        submission_dir=Path(submission) if submission else None,
-        student_impl=impl,
-        grading_seed=config.getoption("grading_seed"),
-        results_json=Path(results) if results else None,
-        notes=tuple(config.getoption("grading_note")),
-        staff_notes=tuple(config.getoption("staff_note")),
-        test_listing=Path(config.getoption("test_listing")) if config.getoption("test_listing") else None,
-        file_problems=_file_problems(config.getoption("file_problem"), suite.student_files),
-    )
+    listing = config.getoption("test_listing")
+    common = dict(suite=suite, student_impl=impl, grading_seed=config.getoption("grading_seed"),
+                  results_json=Path(results) if results else None, test_listing=Path(listing) if listing else None)
+    if not submission:
+        return Settings(**common)
+    try:
+        intake = read_submission(Path(submission), suite.student_files)
+    except SubmissionError as err:
+        raise pytest.UsageError(f"--submission-dir {submission}: {err}") from None
+    return Settings(files=intake.files, notes=tuple(intake.notes), file_problems=intake.problems, **common)
 
 
 def failure_message(exc: BaseException) -> str:
@@ -134,11 +125,9 @@ class GradingSession:
     def student(self) -> WorkerStudent | InProcessStudent:
         if self._student is None:
             s = self.settings
-            if s.submission_dir is not None:
-                files = {p.name: p.read_bytes() for p in s.submission_dir.iterdir()
-                         if p.is_file() and p.name in s.suite.student_files}
-                self._student = WorkerStudent(Sandbox(s.suite, files, hidden=self._hidden()), s.grading_seed,
-                                              s.file_problems)
+            if s.files is not None:
+                sandbox = Sandbox(s.suite, s.files, hidden=self._hidden(), reap_strays=s.reap_strays)
+                self._student = WorkerStudent(sandbox, s.grading_seed, s.file_problems)
                 self._student.clock.start_total(s.suite.time_budget_s, self.started)
             else:
                 self._student = InProcessStudent(s.homework, s.grading_seed, s.student_impl)
@@ -186,6 +175,8 @@ class GradingSession:
         function = getattr(item, "originalname", item.name)
         budget = float(marker.args[0]) if marker else self.settings.suite.test_budget(function)
         result = self.results[item.nodeid]
+        if self.settings.fail_all:  # nothing of the student's runs: no worker is started
+            raise StudentError("intake", self.settings.fail_all)
         student = self.student
         student.clock.begin(result.test_id, budget, result.name)
         # A submission that cannot load keeps its own message; otherwise a spent budget fails at once.
@@ -233,14 +224,7 @@ class GradingSession:
     def staff_notes(self) -> list[str]:
         """Lines for course staff only (results.json's extra_data and the grader's own output)."""
         # Only what is the same in two gradings with one seed (make check compares them): no timings.
-        notes = list(self.settings.staff_notes)
-        if isinstance(self._student, WorkerStudent):
-            if self._student.sandbox.user_note:
-                notes.append(messages.RUNNING_AS_ROOT.format(reason=self._student.sandbox.user_note))
-            if self._student.timed_out:
-                notes.append("calls that timed out: " + "; ".join(
-                    f"{target} in {test!r}" for target, test in self._student.timed_out.items()))
-        return notes
+        return list(self.settings.staff_notes) + (self._student.staff_notes() if self._student is not None else [])
 
     def report(self) -> Report:
         tests = sorted(self.results.values(), key=lambda t: (_number_key(t.number), t.test_id))
@@ -279,9 +263,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
     torch.set_num_threads(1)  # hidden suites are budgeted for one CPU thread
     config.addinivalue_line("markers", "budget(seconds): wall-clock budget of one hidden test")
-    session = GradingSession(resolve_settings(config))
+    # A grading hands pytest its session; staff running pytest by hand get one from the options.
+    session = next((p for p in config.pluginmanager.get_plugins() if isinstance(p, GradingSession)), None)
+    if session is None:
+        session = GradingSession(resolve_settings(config))
+        config.pluginmanager.register(session, "grading-session")
     config.stash[_SESSION_KEY] = session
-    config.pluginmanager.register(session, "grading-session")
 
 
 @pytest.fixture

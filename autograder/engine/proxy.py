@@ -14,13 +14,14 @@ import importlib
 import sys
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-from . import codec, messages, wire
+from autograder.engine.worker import codec, wire, worker_main
+
+from . import messages
 from .file_problems import with_file_problems
 from .results import first_line
-from .sandbox import Sandbox
+from .sandbox import Sandbox, WorkerStartError
 
 MAX_REPLY_BYTES = 512 << 20
 STARTUP_BUDGET_S = 60.0  # starting Python, importing torch and the student's modules
@@ -139,32 +140,22 @@ class WorkerStudent:
         worker = self.sandbox.worker
         if worker.alive:
             return
-        worker.stop()
         began = time.monotonic()
         budget = max(0.0, min(STARTUP_BUDGET_S, self.clock.total_deadline - began))
         try:
-            worker.start()
-            hello = codec.from_bytes(worker.hello(budget))
-            failures = hello.get("hello") if isinstance(hello, dict) else None
-            if not isinstance(failures, dict):
-                raise codec.CodecError("malformed hello")
+            failures = worker.start(budget)
             self.loaded_once = True
             if failures:
                 # A submission must import as a whole: one broken module fails every test, with
                 # the first module's error as the message (a syntax error names the line).
                 self.unloadable = error_from_reply(next(iter(failures.values())))
-        except wire.WireTimeout:
-            worker.stop()
-            if self.loaded_once and self.clock.total_spent:  # they loaded before: the budget ran out
+        except WorkerStartError as err:
+            if err.timed_out and self.loaded_once and self.clock.total_spent:  # loaded before: budget ran out
                 raise BudgetUsedUp(during=True) from None
-            if self.loaded_once:
-                raise StudentError("died", messages.WORKER_START_FAILED.format(
-                    reason=f"it did not start within {budget:g} s")) from None
-            self.unloadable = StudentError("import", messages.IMPORT_HANGS.format(seconds=budget))
-        except (wire.WireClosed, codec.CodecError, wire.WireTooLarge, OSError):
-            reason = worker.exit_reason()
-            worker.stop()
-            self.unloadable = StudentError("import", messages.IMPORT_DIED.format(reason=reason))
+            if err.timed_out and self.loaded_once:
+                raise StudentError("died", messages.WORKER_START_FAILED.format(reason=err.reason)) from None
+            template = messages.IMPORT_HANGS if err.timed_out else messages.IMPORT_DIED
+            self.unloadable = StudentError("import", template.format(seconds=budget, reason=err.reason))
         spent = time.monotonic() - began
         self.clock.deadline += spent
         self.startups[self.clock.test_id] = self.startups.get(self.clock.test_id, 0.0) + spent
@@ -245,6 +236,17 @@ class WorkerStudent:
             message += messages.OUTPUT_TAIL.format(tail=tail[-600:])
         return StudentError("died", message)
 
+    def staff_notes(self) -> list[str]:
+        """Lines for staff only: who the worker ran as, when not an unprivileged user, and which calls
+        timed out. Only what two gradings with one seed share (make check compares them): no timings."""
+        notes = []
+        if self.sandbox.user_note:
+            notes.append(messages.RUNNING_AS_ROOT.format(reason=self.sandbox.user_note))
+        if self.timed_out:
+            notes.append("calls that timed out: " + "; ".join(
+                f"{target} in {test!r}" for target, test in self.timed_out.items()))
+        return notes
+
     def close(self) -> None:
         self.sandbox.close()
 
@@ -261,7 +263,11 @@ def alias_submission(homework: str, package: str) -> None:
 
 
 class InProcessStudent:
-    """Calls student code in this process; only for code that needs no defending."""
+    """Calls student code in this process; only for code that needs no defending.
+
+    It behaves as the worker does (the worker's own target resolution, seeding and error
+    descriptions), so a call gives the same result or the same message either way.
+    """
 
     def __init__(self, homework: str, grading_seed: int, package: str | None = None):
         self.homework = homework
@@ -270,36 +276,25 @@ class InProcessStudent:
         if package:
             alias_submission(homework, package)
 
-    def _resolve(self, target: str) -> Any:
-        module_name, _, attr = target.partition(":")
-        if module_name == "probes":
-            module_name = f"autograder.tests.{self.homework}.probes"
-        module: ModuleType | Any = importlib.import_module(module_name)
-        for part in attr.split("."):
-            module = getattr(module, part)
-        return module
-
     def call(self, target: str, *args: Any, **kwargs: Any) -> Any:
-        import numpy as np
-        import torch
-
         seed = call_seed(self.grading_seed, self.clock.test_id, self.clock.calls)
         self.clock.calls += 1
         sent_args, sent_kwargs = codec.roundtrip([list(args), kwargs], "the test's arguments")
-        torch.manual_seed(seed)
-        np.random.seed(seed)
+        worker_main.seed_everything(seed)
         try:
-            value = self._resolve(target)(*sent_args, **sent_kwargs)
-        except NotImplementedError as err:
-            if str(err).startswith("TODO"):
-                raise StudentError("todo", messages.NOT_ATTEMPTED.format(message=err)) from err
-            raise StudentError("raised", messages.RAISED.format(type="NotImplementedError", message=err)) from err
-        except Exception as err:
-            raise StudentError("raised", messages.RAISED.format(type=type(err).__name__, message=err)) from err
+            function = worker_main.resolve(target, self.homework, f"autograder.tests.{self.homework}.probes")
+            value = function(*sent_args, **sent_kwargs)
+        except worker_main.ImportFailure as failure:
+            raise error_from_reply(worker_main.describe(failure.original, during_import=True)) from failure
+        except (Exception, SystemExit) as err:  # as the worker: the student's exception is an outcome
+            raise error_from_reply(worker_main.describe(err, during_import=False)) from err
         try:
             return codec.roundtrip(value, "the value returned")
         except codec.CodecError as err:
-            raise StudentError("result", messages.BAD_RESULT.format(message=err)) from err
+            raise error_from_reply({"kind": "result", "type": "CodecError", "message": str(err)}) from err
+
+    def staff_notes(self) -> list[str]:
+        return []
 
     def close(self) -> None:
         pass

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -105,8 +105,10 @@ class Report:
         tmp.write_text(json.dumps(self.to_gradescope(), indent=2) + "\n")
         os.replace(tmp, path)
 
-    def debug_dict(self) -> dict[str, Any]:
-        return {"tests": [asdict(t) for t in self.tests], "execution_time": self.execution_time}
+
+def max_score(data: dict[str, Any]) -> float:
+    """The points a results.json offers: the sum of its tests' max_score."""
+    return round(sum(t["max_score"] for t in data.get("tests", [])), 4)
 
 
 def first_line(text: str) -> str:
@@ -123,7 +125,7 @@ def format_table(data: dict[str, Any], title: str = "") -> str:
     lines = [title] if title else []
     for row in rows:
         lines.append("  ".join(str(c).ljust(w) for c, w in zip(row[:4], widths, strict=True)) + "  " + row[4])
-    total = sum(t["max_score"] for t in data["tests"])
+    total = max_score(data)
     lines.append(f"total: {data['score']:g}/{total:g} in {data['execution_time']:.1f} s")
     if data.get("output"):
         lines.append(data["output"])

@@ -12,7 +12,7 @@
   visibility            when students see the tests' names, outputs and scores on Gradescope:
                         "visible", "after_due_date", "after_published" or "hidden"
 
-`budgets.toml` beside it (written by `python -m autograder.engine.calibrate`, never by hand) holds
+`budgets.toml` beside it (written by `python -m autograder.staff.calibrate`, never by hand) holds
 `[reference_s]`: the reference's own seconds per test function, measured with one thread.
 Precedence of a test's budget: `@pytest.mark.budget(s)`, then the calibrated table, then
 `test_timeout_s`.
@@ -23,6 +23,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -34,6 +35,16 @@ KIT_ROOT = Path(__file__).resolve().parents[2]
 
 class SuiteError(ValueError):
     """A suite's files are missing or its suite.toml is wrong; the message says which and how to fix it."""
+
+
+def read_toml(path: Path, error: type[Exception] = SuiteError) -> dict[str, Any]:
+    """The table of a kit TOML file (suite.toml, budgets.toml, mutants.toml, attacks.toml); a syntax
+    error raises `error` with the file and the parser's position."""
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as err:
+        raise error(f"{path} is not valid TOML ({err}); fix that line.") from None
 
 
 @dataclass(frozen=True)
@@ -97,12 +108,11 @@ VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
 def _reference_seconds(path: Path) -> dict[str, float]:
     if not path.is_file():
         return {}
-    with open(path, "rb") as f:
-        raw = tomllib.load(f)
+    raw = read_toml(path)
     table = raw.get("reference_s")
     if not isinstance(table, dict) or not all(isinstance(v, (int, float)) and v >= 0 for v in table.values()):
         raise SuiteError(f"{path}: needs a [reference_s] table of test name = seconds; rewrite it with "
-                         "`python -m autograder.engine.calibrate --hw hwN`.")
+                         "`python -m autograder.staff.calibrate --hw hwN`.")
     return {str(k): float(v) for k, v in table.items()}
 
 
@@ -117,8 +127,7 @@ def load_suite(homework: str, kit_root: Path = KIT_ROOT) -> Suite:
     if not path.is_file():
         known = ", ".join(homeworks(kit_root)) or "none"
         raise SuiteError(f"no hidden suite for {homework!r} ({path} is missing); known homeworks: {known}.")
-    with open(path, "rb") as f:
-        raw = tomllib.load(f)
+    raw = read_toml(path)
     allowed = {f.name for f in fields(Suite)} - {"homework", "kit_root"}
     unknown = sorted(set(raw) - allowed)
     if unknown:

@@ -19,24 +19,24 @@ import pytest
 
 from autograder.engine import messages
 from autograder.engine.grade import pytest_args
-from autograder.engine.hangs import hang_source, verify_hangs
 from autograder.engine.suite import KIT_ROOT, SuiteError, load_suite
 from autograder.engine.tests.fake_kit import SOLUTION, make_fake_kit
+from autograder.staff.hangs import hang_source, verify_hangs
 
 BUDGETS = "[reference_s]\ntest_add = 0.01\ntest_scale = 0.01\ntest_partial = 0.01\n"
 TIGHT = "test_timeout_s = 8\ntime_budget_s = 8\ntest_budget_floor_s = 3\ntest_budget_multiple = 10\n"
 ROOMY = ("test_timeout_s = 8\ntime_budget_s = 40\ntest_budget_floor_s = 3\ntest_budget_multiple = 10\n"
          'worker_memory_mb = 1500\nvisibility = "after_published"\n')
-MISPLACED = "answer.py was found only under notes/answer.py, so the blank starter file was graded."
+MISPLACED = "answer.py is in your submission twice (at a/answer.py and b/answer.py), so none of them was taken"
 
-SUBMISSIONS = {  # name: (kit, source or None for the blank stub, extra plugin arguments)
-    "hang-everywhere": ("tight", hang_source(SOLUTION), []),
-    "scale-hangs": ("roomy", SOLUTION.replace("    return a * k\n", "    while True:\n        pass\n"), []),
-    "reference": ("roomy", SOLUTION, []),
-    "misplaced": ("roomy", None, ["--file-problem", f"answer.py={MISPLACED}"]),
-    "oom-torch": ("roomy", SOLUTION.replace("    return a + b\n", "    return torch.empty(10**9) + a + b\n"), []),
-    "oom-python": ("roomy", SOLUTION.replace("    return a * k\n", "    x = bytearray(3 * 10**9)\n    return a * k\n"),
-                   []),
+SUBMISSIONS = {  # name: (kit, files of the submission folder)
+    "hang-everywhere": ("tight", {"answer.py": hang_source(SOLUTION)}),
+    "scale-hangs": ("roomy", {"answer.py": SOLUTION.replace("    return a * k\n", "    while True:\n        pass\n")}),
+    "reference": ("roomy", {"answer.py": SOLUTION}),
+    "misplaced": ("roomy", {"a/answer.py": SOLUTION, "b/answer.py": SOLUTION}),
+    "oom-torch": ("roomy", {"answer.py": SOLUTION.replace("    return a + b\n", "    return torch.empty(10**9) + a + b\n")}),
+    "oom-python": ("roomy", {"answer.py": SOLUTION.replace("    return a * k\n",
+                                                           "    x = bytearray(3 * 10**9)\n    return a * k\n")}),
 }
 
 
@@ -47,15 +47,18 @@ def _kit(base: Path, name: str, suite_toml: str) -> Path:
     return kit
 
 
-def _grade(kit: Path, source: str | None, extra: list[str], out: Path) -> tuple[dict, float]:
+def _grade(kit: Path, files: dict[str, str], out: Path) -> tuple[dict, float]:
+    """Grades a folder in a process of its own, through the options a staff member running pytest
+    by hand would use (the same settings resolver and intake as `make grade`)."""
     folder = out / "submission"
-    folder.mkdir(parents=True)
-    if source is not None:
-        (folder / "answer.py").write_text(source)
+    for name, source in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(source)
     results = out / "results.json"
-    args = pytest_args(load_suite("hw9", kit), seed=1, results=results, tests=None, submission_dir=folder)
+    args = pytest_args(load_suite("hw9", kit)) + ["--homework", "hw9", "--kit-root", str(kit), "--grading-seed", "1",
+                                                  "--results-json", str(results), "--submission-dir", str(folder)]
     started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "pytest", *args, *extra], cwd=KIT_ROOT, capture_output=True, timeout=300,
+    subprocess.run([sys.executable, "-m", "pytest", *args], cwd=KIT_ROOT, capture_output=True, timeout=300,
                    env={**os.environ, "OMP_NUM_THREADS": "1"}, check=False)
     return json.loads(results.read_text()), time.monotonic() - started
 
@@ -65,8 +68,8 @@ def graded(tmp_path_factory) -> dict[str, tuple[dict, float]]:
     base = tmp_path_factory.mktemp("budgets")
     kits = {"tight": _kit(base, "tight", TIGHT), "roomy": _kit(base, "roomy", ROOMY)}
     with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {name: pool.submit(_grade, kits[kit], source, extra, base / "out" / name)
-                   for name, (kit, source, extra) in SUBMISSIONS.items()}
+        futures = {name: pool.submit(_grade, kits[kit], files, base / "out" / name)
+                   for name, (kit, files) in SUBMISSIONS.items()}
         return {name: f.result() for name, f in futures.items()}
 
 
@@ -201,18 +204,8 @@ def test_file_problems_reach_probe_failures_through_the_stub_marker():
     assert with_file_problems(timeout, "hw2.submission.maml:inner_loop", problems) is timeout
 
 
-def test_file_problem_option_is_checked():
-    from autograder.engine.plugin import _file_problems
-
-    allowed = ("maml.py", "protonet.py")
-    assert _file_problems(["maml.py=twice.", "maml.py=and misplaced."], allowed) == {"maml.py": "twice. and misplaced."}
-    for bad in ("maml.py", "other.py=x", "maml.py= "):
-        with pytest.raises(pytest.UsageError):
-            _file_problems([bad], allowed)
-
-
 def test_gradescope_settings_follow_from_the_limits(tmp_path):
-    from autograder.engine import gradescope_settings as gs
+    from autograder.staff import gradescope_settings as gs
 
     suite = load_suite("hw9", _kit(tmp_path, "kit", ROOMY))  # 40 s budget, 1500 MB worker limit
     assert gs.gradescope_timeout_s(suite) == 60 * 2  # 40 + 45 s of overhead, rounded up to minutes

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from autograder.engine import codec
+from autograder.engine.worker import codec
 
 
 def test_roundtrip_keeps_types_and_values():

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine import batch, messages
+from autograder.engine import messages
 from autograder.engine.tests.fake_kit import SOLUTION, make_fake_kit
+from autograder.staff import batch
 
 GRADESCOPE_TEST_KEYS = {"name", "number", "score", "max_score", "status", "output", "visibility", "tags"}
 MAX_SCORE = 6.0

@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from autograder.engine import grade, messages
-from autograder.engine.sandbox import WorkerIdentity
+from autograder.engine.confinement import WorkerIdentity
 from autograder.engine.suite import KIT_ROOT
 from autograder.engine.tests.fake_kit import SOLUTION, make_fake_kit
 

@@ -21,8 +21,8 @@ import pytest
 import torch
 from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
+from autograder.engine.carry_forward import END_TO_END
 from autograder.engine.checks import expect_true
-from autograder.engine.mutants import END_TO_END
 from data.synthetic_movielens import SyntheticSpec, generate
 from hw0.config import TrainConfig
 from hw0.evaluate import mean_reciprocal_rank, mean_squared_error, rated_mask

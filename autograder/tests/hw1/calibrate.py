@@ -3,8 +3,8 @@
     .venv/bin/python -m autograder.tests.hw1.calibrate outcome [--seeds 20]
     .venv/bin/python -m autograder.tests.hw1.calibrate uniform [--seeds 50]
 
-`outcome`: runs the training test's `outcome` in-process (hw1.submission aliased to the reference,
-one CPU thread) for grading seeds 0..n-1; prints each accuracy, the minimum, mean and wall time.
+`outcome`: the training test's `outcome` on the reference (autograder/staff/outcome_calibration.py)
+for grading seeds 0..n-1; prints each accuracy, then min / mean / max and the wall time.
 `uniform`: runs the chi-square tests of test_hw1_sampler.py for seeds 0..n-1 and prints the
 smallest p-values seen (they must stay above the suite's ALPHA at every seed).
 """
@@ -13,50 +13,33 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import statistics
-import time
 from typing import Any
 
 import torch
 
-
-def _in_process_call(probes: Any):
-    def call(target: str, *args: Any, **kwargs: Any) -> Any:
-        torch.manual_seed(12345)
-        return getattr(probes, target.split(":")[1])(*args, **kwargs)
-    return call
-
-
-class _Student:
-    """Enough of the grader's proxy for the sampler tests, in-process."""
-
-    def __init__(self, probes: Any) -> None:
-        self.call = _in_process_call(probes)
+from autograder.engine.proxy import InProcessStudent
+from autograder.staff.outcome_calibration import run_cli
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("outcome", "uniform"))
-    parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--first-seed", type=int, default=0)
-    args = parser.parse_args()
-    torch.set_num_threads(1)
-    from autograder.engine.proxy import alias_submission
-
-    alias_submission("hw1", "autograder.solutions.hw1")
-    probes = importlib.import_module("autograder.tests.hw1.probes")
-    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    args, rest = parser.parse_known_args()
     if args.what == "outcome":
-        training = importlib.import_module("autograder.tests.hw1.test_hw1_training")
-        accuracies, times = [], []
-        for seed in seeds:
-            start = time.perf_counter()
-            accuracies.append(training.outcome(_in_process_call(probes), seed))
-            times.append(time.perf_counter() - start)
-            print(f"seed {seed}: accuracy {accuracies[-1]:.3f} ({times[-1]:.1f} s)", flush=True)
-        print(f"== accuracy min {min(accuracies):.3f} mean {statistics.mean(accuracies):.3f} "
-              f"max {max(accuracies):.3f}; seconds mean {statistics.mean(times):.1f} max {max(times):.1f}")
+        from autograder.tests.hw1.test_hw1_training import outcome
+
+        run_cli("hw1", {"outcome": ("test_hw1_training.py::test_training_outcome", outcome)}, argv=rest)
         return
+    uniform(rest)
+
+
+def uniform(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description="smallest p-values of the sampler's chi-square tests")
+    parser.add_argument("--seeds", type=int, default=50)
+    parser.add_argument("--first-seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
     sampler = importlib.import_module("autograder.tests.hw1.test_hw1_sampler")
     episode_data = importlib.import_module("autograder.tests.hw1.episode_data")
     seen: dict[str, list[float]] = {"classes": [], "columns": [], "support drawings": [],
@@ -70,10 +53,12 @@ def main() -> None:
         return p
 
     sampler.chi_square_pvalue = recording
-    student = _Student(probes)
     for seed in seeds:
+        student = InProcessStudent("hw1", seed, "autograder.solutions.hw1")
         current.clear()
+        student.clock.begin("test_hw1_sampler.py::test_classes_drawn_uniformly", float("inf"))
         sampler.test_classes_drawn_uniformly(student, seed)
+        student.clock.begin("test_hw1_sampler.py::test_query_positions_uniform", float("inf"))
         sampler.test_query_positions_uniform(student, seed)
         for name, p in zip(seen, current, strict=True):
             seen[name].append(p)

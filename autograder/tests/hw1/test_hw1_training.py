@@ -24,8 +24,8 @@ import pytest
 import torch
 from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
+from autograder.engine.carry_forward import END_TO_END
 from autograder.engine.checks import expect_shape, expect_true
-from autograder.engine.mutants import END_TO_END
 from autograder.solutions.hw1.sampler import sample_episode
 from autograder.tests.hw1.episode_data import pattern_classes
 

@@ -15,17 +15,13 @@ Dimension letters: T test tasks, N ways, K shots, Q queries per class.
 
 from __future__ import annotations
 
-import argparse
-import statistics
-import time
 from typing import Any
 
 import pytest
-import torch
 from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
+from autograder.engine.carry_forward import END_TO_END
 from autograder.engine.checks import expect_shape, expect_true
-from autograder.engine.mutants import END_TO_END
 from data.omniglot import make_synthetic_omniglot, split_omniglot
 from hw2.episodes import EpisodeSampler
 
@@ -88,35 +84,3 @@ def test_protonet_training_learns(student, grading_seed):
 def test_maml_training_learns(student, grading_seed):
     """training (MAML): a short run classifies unseen characters well above chance"""
     _check(student, "maml", grading_seed)
-
-
-def main() -> None:
-    """Calibration: the reference in-process, one thread, seeds first..first+N-1; prints the spread."""
-    parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--first-seed", type=int, default=0)
-    parser.add_argument("--methods", nargs="+", default=list(RUNS))
-    args = parser.parse_args()
-    torch.set_num_threads(1)
-    from autograder.engine.proxy import alias_submission
-
-    alias_submission("hw2", "autograder.solutions.hw2")
-    from autograder.tests.hw2 import probes
-
-    def call(target: str, *a: Any) -> Any:
-        torch.manual_seed(12345)
-        return getattr(probes, target.split(":")[1])(*a)
-
-    for method in args.methods:
-        accs, times = [], []
-        for seed in range(args.first_seed, args.first_seed + args.seeds):
-            start = time.perf_counter()
-            accs.append(outcome(call, method, seed))
-            times.append(time.perf_counter() - start)
-            print(f"{method} seed {seed}: accuracy {accs[-1]:.3f} ({times[-1]:.1f} s)", flush=True)
-        print(f"== {method}: accuracy min {min(accs):.3f} mean {statistics.mean(accs):.3f} max {max(accs):.3f}; "
-              f"seconds mean {statistics.mean(times):.1f} max {max(times):.1f}", flush=True)
-
-
-if __name__ == "__main__":
-    main()

@@ -15,8 +15,8 @@ from __future__ import annotations
 import torch
 from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
+from autograder.engine.carry_forward import END_TO_END
 from autograder.engine.checks import expect_close, expect_shape, expect_true
-from autograder.engine.mutants import END_TO_END
 from autograder.solutions.hw3.classifier import TextClassifier
 from autograder.solutions.hw3.lora import inject_lora
 from autograder.solutions.hw3.selection import select_trainable

@@ -18,8 +18,8 @@ from typing import Any
 import torch
 from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
+from autograder.engine.carry_forward import END_TO_END
 from autograder.engine.checks import expect_dtype, expect_shape, expect_true
-from autograder.engine.mutants import END_TO_END
 from hw3.synthetic import make_intents
 
 N_CLASSES = 6

@@ -4,7 +4,7 @@ import shutil
 
 from autograder.engine.suite import KIT_ROOT
 from autograder.engine.tests.fake_kit import make_fake_kit
-from autograder.engine.walkthrough import check_data, check_help, unpack
+from autograder.staff.walkthrough import check_data, check_help, unpack
 
 
 def _kit(tmp_path):

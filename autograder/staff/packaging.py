@@ -23,10 +23,9 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from autograder.engine.suite import KIT_ROOT
 from data.__main__ import HOMEWORK_DATASETS
 from handin.signatures import MANIFEST_NAME, manifest
-
-from .suite import KIT_ROOT
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -39,7 +38,7 @@ GRADESCOPE_DIR = Path(__file__).resolve().parent / "gradescope"
 _EPOCH = (2020, 1, 1, 0, 0, 0)
 HANDOUT_README = Path(__file__).resolve().parent / "handout_readme.md"
 # The Makefile's staff targets sit between these two lines; a handout's Makefile leaves them out.
-STAFF_BEGIN = "# >>> staff targets: left out of every handout (autograder/engine/packaging.py)"
+STAFF_BEGIN = "# >>> staff targets: left out of every handout (autograder/staff/packaging.py)"
 STAFF_END = "# <<< end of staff targets"
 DATASET_TITLES = {"movielens": "MovieLens 100K", "omniglot": "Omniglot", "banking77": "BANKING77"}
 DATA_NOTES = {"movielens": "MovieLens 100K may not be redistributed, so it is not in this handout and a\n"
@@ -208,6 +207,7 @@ def build_handout(homework: str, dist: Path = KIT_ROOT / "dist", root: Path = KI
 
 def autograder_entries(homework: str, root: Path = KIT_ROOT) -> dict[str, bytes]:
     paths = (_files(root, "autograder/__init__.py") + _files(root, "autograder/__main__.py")
+             + _files(root, "autograder/cli.py")
              + _files(root, "autograder/engine", exclude=["autograder/engine/tests"])
              + _files(root, f"autograder/tests/{homework}") + _files(root, f"autograder/solutions/{homework}")
              + _files(root, homework) + _files(root, "data", exclude=["data/tests"])

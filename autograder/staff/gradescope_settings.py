@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .suite import Suite
+from autograder.engine.suite import Suite
 
 # What a grading costs beyond the suite's total budget: Python and torch start-up, intake and
 # collection before the budget's clock starts, and closing the worker and writing results after

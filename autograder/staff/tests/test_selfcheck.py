@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from autograder.engine.batch import Outcome
-from autograder.engine.selfcheck import _same_results
+from autograder.staff.batch import Outcome
+from autograder.staff.selfcheck import _same_results
 
 
 def _results(score: float, seconds: float) -> dict:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.carry_forward import expect_own_logic
-from autograder.engine.mutants import END_TO_END, Mutant, charge_problem, graded_tests
-from autograder.engine.points_table import points_table_problems
+from autograder.engine.carry_forward import END_TO_END, expect_own_logic
+from autograder.staff.mutants import Mutant, charge_problem, graded_tests
+from autograder.staff.points_table import points_table_problems
 
 LISTING = [
     {"function": "test_helper", "name": "helper works", "number": "1.1", "max_score": 2.0, "tags": []},

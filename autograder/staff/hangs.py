@@ -14,8 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from autograder.engine.suite import Suite
+
 from .gradescope_settings import gradescope_timeout_s
-from .suite import Suite
 
 # Reasons a test of a hanging submission may give (a substring of each message template).
 HANG_REASONS = ("Timed out", "already timed out", "time budget of", "did not finish")
@@ -73,8 +74,9 @@ def verify_hangs(results: dict[str, Any] | None, expected_tests: int, seconds: f
 
 def hang_job(suite: Suite, out: Path) -> tuple[str, Callable[[], Any], Callable[[Any], str]]:
     """`make check`'s job for one homework: (label, grading to run, verdict on its Outcome)."""
+    from autograder.engine.grade import list_tests
+
     from .batch import grade_in_subprocess
-    from .grade import list_tests
 
     folder = materialise_hangs(suite, out / "hangs-everywhere")
     limit = gradescope_timeout_s(suite)

@@ -5,7 +5,12 @@
   demo        grade every reference and every blank handout; print one table
   check       everything staff need to trust the kit (what CI runs)
   handout     build dist/hwN-handout.zip
-  package     build dist/hwN-autograder.zip for Gradescope
+  autograder  build dist/hwN-autograder.zip for Gradescope
+  stubs       write hw*/submission from autograder/solutions (--check: fail where they differ)
+  bench       measure and write BENCHMARKS.md
+  audit       grade each reference and stub with many seeds; into BENCHMARKS.md
+
+One verb per make target, with the target's name (`make autograder` runs `python -m autograder autograder`).
 """
 
 from __future__ import annotations
@@ -16,15 +21,15 @@ import logging
 import sys
 from pathlib import Path
 
-from .suite import KIT_ROOT, homeworks
+from autograder.engine.suite import KIT_ROOT, homeworks
 
 ALLOW_ROOT_WORKER_HELP = ("as root, grade even where the student's code cannot run as another user "
                           "(it then runs as root with every capability dropped; the results say so)")
 
 
 def _cmd_grade(args: argparse.Namespace) -> int:
-    from .grade import grade
-    from .results import format_table
+    from autograder.engine.grade import grade
+    from autograder.engine.results import format_table
 
     data = grade(args.hw, Path(args.submission), Path(args.out), seed=args.seed,
                  tests=args.tests.split(",") if args.tests else None,
@@ -34,14 +39,14 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         print(format_table(data, title=f"{args.hw}: {args.submission}"))
         print(f"wrote {args.out}")
     if args.metrics:
-        from .grade import peak_memory_mb
+        from autograder.engine.grade import peak_memory_mb
 
         Path(args.metrics).write_text(json.dumps({"peak_memory_mb": peak_memory_mb()}))
     return 0
 
 
 def _cmd_grade_all(args: argparse.Namespace) -> int:
-    from .batch import grade_all, summary_lines
+    from autograder.staff.batch import grade_all, summary_lines
 
     outcomes = grade_all(args.hw, Path(args.submissions), Path(args.out), jobs=args.jobs, seed=args.seed,
                          allow_root_worker=args.allow_root_worker)
@@ -52,40 +57,46 @@ def _cmd_grade_all(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from autograder.staff.demo import run_demo
 
     return run_demo(args.hw.split(",") if args.hw else homeworks(), jobs=args.jobs)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from .selfcheck import run_checks
+    from autograder.staff.selfcheck import run_checks
 
     return run_checks(args.hw.split(",") if args.hw else homeworks(), jobs=args.jobs, seeds=args.seeds,
                       only=args.only)
 
 
 def _cmd_handout(args: argparse.Namespace) -> int:
-    from .packaging import build_handout
+    from autograder.staff.packaging import build_handout
 
     print(f"wrote {build_handout(args.hw, Path(args.dist))}")
     return 0
 
 
-def _cmd_package(args: argparse.Namespace) -> int:
-    from .packaging import build_autograder
+def _cmd_autograder(args: argparse.Namespace) -> int:
+    from autograder.staff.packaging import build_autograder
 
     print(f"wrote {build_autograder(args.hw, Path(args.dist))}")
     return 0
 
 
+def _cmd_stubs(args: argparse.Namespace) -> int:
+    from autograder.staff.stubgen import run_stubs
+
+    return run_stubs(args.hw.split(",") if args.hw else [], check=args.check)
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import run_bench
+    from autograder.staff.bench import run_bench
 
     return run_bench(args.hw.split(",") if args.hw else homeworks(), copies=args.copies)
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
-    from .audit import run_audit
+    from autograder.staff.audit import run_audit
 
     return run_audit(args.hw.split(",") if args.hw else homeworks(), runs=args.runs, jobs=args.jobs,
                      scale=args.scale)
@@ -129,6 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", default="", help="run only checks whose label starts with this (e.g. attack, mutant)")
     p.set_defaults(run=_cmd_check)
 
+    p = sub.add_parser("stubs", help="write the student stubs from the reference solutions")
+    p.add_argument("--hw", default="", help="comma-separated homeworks (default all)")
+    p.add_argument("--check", action="store_true", help="write nothing; fail if a committed stub differs")
+    p.set_defaults(run=_cmd_stubs)
+
     p = sub.add_parser("bench", help="measure grading cost and write BENCHMARKS.md")
     p.add_argument("--hw", default="")
     p.add_argument("--copies", type=int, default=20, help="reference copies for the grade-all throughput")
@@ -142,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_audit)
 
     for name, run, help_text in (("handout", _cmd_handout, "build the student handout zip"),
-                                 ("package", _cmd_package, "build the Gradescope autograder zip")):
+                                 ("autograder", _cmd_autograder, "build the Gradescope autograder zip")):
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--hw", required=True)
         p.add_argument("--dist", default=str(KIT_ROOT / "dist"))

@@ -13,7 +13,7 @@ For one homework, in a fresh temporary folder holding only the unzipped `hwN-han
    the public tests pass, the student's files are left byte for byte as they were, and the kit's
    grader gives the zip it wrote full marks.
 5. Smoke runs: `smoke_hook` (the README's offline commands on the reference, in their stated ranges)
-   when `autograder/engine/smoke.py` provides `run_smoke`; otherwise a note says they did not run.
+   when `autograder/staff/smoke.py` provides `run_smoke`; otherwise a note says they did not run.
 
 No reinstall: the handout's `.venv` is a symlink to the kit's, and its pyproject.toml is dated
 before that environment's install stamp, so make sees an installed environment.
@@ -31,13 +31,13 @@ import time
 import zipfile
 from pathlib import Path
 
+from autograder.engine.suite import KIT_ROOT, Suite
 from data.__main__ import HOMEWORK_DATASETS
 from handin.signatures import unfinished
 
 from .batch import grade_in_subprocess
 from .packaging import build_handout
-from .selfcheck import Check, _full_marks, _score_line
-from .suite import KIT_ROOT, Suite
+from .selfcheck import Check, _score_line
 
 STUDENT_TARGETS = frozenset({"help", "venv", "test", "data", "submission", "lint"})
 STEP_TIMEOUT_S = 600
@@ -139,7 +139,7 @@ def check_reference_submission(tree: Path, suite: Suite, work: Path) -> tuple[bo
     same_zip = _zip_members(zip_path) == {n: (suite.solutions_dir / n).read_bytes() for n in suite.student_files}
     untouched = _snapshot(folder) == before
     outcome = grade_in_subprocess(suite.homework, zip_path, work / "graded", 1, STEP_TIMEOUT_S)
-    ok = not noisy and tests_ok and same_zip and untouched and _full_marks(outcome)
+    ok = not noisy and tests_ok and same_zip and untouched and outcome.full_marks
     detail = (f"public tests: {summary[-1].strip() if summary else 'no summary'}; zip graded "
               f"{_score_line(outcome)}" + (f"; printed {noisy[:2]}" if noisy else "")
               + ("" if same_zip else "; zip differs from the reference files")
@@ -150,7 +150,7 @@ def check_reference_submission(tree: Path, suite: Suite, work: Path) -> tuple[bo
 def smoke_hook(tree: Path, homework: str) -> tuple[bool, str]:
     """The README's offline smoke commands on the reference, when the smoke module exists."""
     if importlib.util.find_spec(f"{__package__}.smoke") is None:
-        return True, "not run: autograder/engine/smoke.py (SMOKE_RUNS, run_smoke) is not in this kit yet"
+        return True, "not run: autograder/staff/smoke.py (SMOKE_RUNS, run_smoke) is not in this kit yet"
     from . import smoke  # type: ignore[attr-defined]
 
     return smoke.smoke_homework(homework, tree)

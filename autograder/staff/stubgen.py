@@ -3,17 +3,16 @@
 A `# BEGIN SOLUTION` ... `# END SOLUTION` block inside a function becomes
 `raise NotImplementedError("TODO: hwN.<module>.<qualname>")` at the block's indentation; a block at
 module level is dropped. Everything else is copied verbatim, so signatures, docstrings and TODO
-comments are written once. `python -m autograder.engine.stubgen [--check] [hwN ...]`.
+comments are written once. `python -m autograder stubs [--check] [--hw hwN,...]` (`make stubs`).
 """
 
 from __future__ import annotations
 
-import argparse
 import ast
 import sys
 from pathlib import Path
 
-from .suite import KIT_ROOT
+from autograder.engine.suite import KIT_ROOT
 
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
@@ -85,16 +84,14 @@ def expected_stubs(homework: str, kit_root: Path = KIT_ROOT) -> dict[Path, str]:
     return stubs
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("homeworks", nargs="*", help="default: every homework with solutions")
-    parser.add_argument("--check", action="store_true", help="fail if a committed stub differs")
-    args = parser.parse_args(argv)
-    names = args.homeworks or sorted(p.name for p in (KIT_ROOT / "autograder" / "solutions").glob("hw*"))
+def run_stubs(homeworks: list[str], check: bool = False) -> int:
+    """Writes the stubs of `homeworks` (default: every homework with solutions); with `check`,
+    writes nothing and returns 1 when a committed stub differs from what the reference gives."""
+    names = homeworks or sorted(p.name for p in (KIT_ROOT / "autograder" / "solutions").glob("hw*"))
     stale = []
     for homework in names:
         for path, text in expected_stubs(homework).items():
-            if args.check:
+            if check:
                 if not path.is_file() or path.read_text() != text:
                     stale.append(str(path.relative_to(KIT_ROOT)))
             else:
@@ -105,10 +102,6 @@ def main(argv: list[str] | None = None) -> int:
         print("stubs out of date with the solutions: " + ", ".join(stale) + "\nrun `make stubs` and commit.",
               file=sys.stderr)
         return 1
-    if args.check:
+    if check:
         print(f"stubs in sync for {', '.join(names) or 'no homework'}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -8,7 +8,9 @@ import zipfile
 
 import pytest
 
-from autograder.engine.packaging import (
+from autograder.engine.suite import KIT_ROOT, homeworks
+from autograder.engine.tests.fake_kit import make_fake_kit
+from autograder.staff.packaging import (
     STAFF_BEGIN,
     STAFF_END,
     PackagingError,
@@ -19,8 +21,6 @@ from autograder.engine.packaging import (
     handout_makefile,
     staff_references,
 )
-from autograder.engine.suite import KIT_ROOT, homeworks
-from autograder.engine.tests.fake_kit import make_fake_kit
 from handin.signatures import manifest
 
 # The kit's own Makefile, pyproject.toml and handin/ go into the fake kit: the handout is built from

@@ -2,7 +2,7 @@
 
 import pytest
 
-from autograder.engine.stubgen import BEGIN, END, MarkerError, make_stub
+from autograder.staff.stubgen import BEGIN, END, MarkerError, make_stub
 
 SOURCE = f'''"""Module doc."""
 import math

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import textwrap
 
-from autograder.engine.attacks import run_processes
+from autograder.staff.attacks import run_processes
 
 FAKE_WORKER = [sys.executable, "-c", "import time; time.sleep(60)", "/tmp/mtml-hw9-x/engine/worker_main.py"]
 
@@ -41,7 +41,7 @@ def test_a_detached_process_is_re_parented_to_the_claiming_run():
     # In a process of its own, so that this test process stays an ordinary parent.
     script = textwrap.dedent(f"""
         import os, subprocess, sys, time
-        from autograder.engine.attacks import claim_orphans, run_processes
+        from autograder.staff.attacks import claim_orphans, run_processes
         assert claim_orphans()
         # A grading whose worker detaches a child and then exits.
         subprocess.run([sys.executable, "-c", "import subprocess; subprocess.Popen({FAKE_WORKER!r}, start_new_session=True)"], check=True)

@@ -21,13 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import messages
-from .intake import SubmissionError, read_submission
-from .results import first_line
+from autograder.engine import messages
+from autograder.engine.intake import SubmissionError, read_submission
+from autograder.engine.results import first_line, max_score
+from autograder.engine.suite import KIT_ROOT, load_suite
+
 from .similarity import find_similar, write_similarity
-from .suite import KIT_ROOT, load_suite
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+GRADING_TIMEOUT_S = 1800.0  # a staff-side grading that runs longer is stopped and reported
 # Test outputs worth a note beside the score: the student's code never ran, or a budget ran out.
 _WORTH_A_NOTE = tuple(template.split("{")[0] for template in (
     messages.WORKER_START_FAILED, messages.IMPORT_HANGS, messages.IMPORT_DIED,
@@ -40,6 +42,17 @@ class Outcome:
     results: dict[str, Any] | None
     error: str
     seconds: float
+
+    @property
+    def max_score(self) -> float:
+        """The points the suite offers (0 without results)."""
+        return max_score(self.results) if self.results is not None else 0.0
+
+    @property
+    def full_marks(self) -> bool:
+        """Graded, with at least one test, and every point earned."""
+        r = self.results
+        return r is not None and bool(r["tests"]) and r["score"] == self.max_score
 
 
 def submission_id(path: Path) -> str:
@@ -54,7 +67,7 @@ def list_submissions(folder: Path) -> list[Path]:
     return sorted(items, key=lambda p: p.name)
 
 
-def grade_in_subprocess(homework: str, path: Path, out: Path, seed: int, timeout_s: float,
+def grade_in_subprocess(homework: str, path: Path, out: Path, seed: int, timeout_s: float = GRADING_TIMEOUT_S,
                         tests: list[str] | None = None, kit_root: Path = KIT_ROOT,
                         metrics: Path | None = None, allow_root_worker: bool = False) -> Outcome:
     sid = submission_id(path)
@@ -127,7 +140,7 @@ def write_gradebook(outcomes: list[Outcome], path: Path) -> None:
         for outcome in outcomes:
             tests = (outcome.results or {}).get("tests", [])
             points = {f"{t['number']} {t['name']}".strip(): t["score"] for t in tests}
-            maximum = sum(t["max_score"] for t in tests)
+            maximum = outcome.max_score
             total = (outcome.results or {}).get("score", 0)
             writer.writerow([outcome.submission_id, total, maximum, *(points.get(c, 0) for c in columns),
                              outcome.error, " | ".join(notes_of(outcome.results))])
@@ -151,7 +164,7 @@ def write_similarity_report(homework: str, paths: list[Path], path: Path, kit_ro
 
 
 def grade_all(homework: str, folder: Path, out: Path, jobs: int = 2, seed: int = 0,
-              timeout_s: float = 1800.0, progress: bool = True, kit_root: Path = KIT_ROOT,
+              timeout_s: float = GRADING_TIMEOUT_S, progress: bool = True, kit_root: Path = KIT_ROOT,
               allow_root_worker: bool = False) -> list[Outcome]:
     """Grades every submission of `folder` into `out`: one results.json each, gradebook.csv and
     similarity.csv."""

@@ -1,7 +1,7 @@
 """Staff command: measure the reference's own time per hidden test and its memory, and write
 `autograder/tests/hwN/budgets.toml`, from which each test's budget is derived (suite.py).
 
-    flock /tmp/cpu0.lock taskset -c 0 .venv/bin/python -m autograder.engine.calibrate --hw hw2
+    flock /tmp/cpu0.lock taskset -c 0 .venv/bin/python -m autograder.staff.calibrate --hw hw2
 
 Grades the reference exactly as `make grade` does (sandboxed worker, one thread) `--runs` times
 with grading seeds 0, 1, ...; keeps each test's largest time, less the worker start-ups that fell
@@ -19,15 +19,12 @@ import os
 import platform
 import resource
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
-
-from .memwatch import MemoryUse
-from .suite import KIT_ROOT, Suite, load_suite
+from autograder.engine.memwatch import MemoryUse
+from autograder.engine.suite import KIT_ROOT, Suite, load_suite
 
 
 @dataclass
@@ -42,46 +39,29 @@ class Measurement:
     wall_s: float = 0.0
 
 
-class _Collector:
-    """A pytest plugin that keeps the grading session's per-test figures after the run."""
-
-    def __init__(self) -> None:
-        self.measurement = Measurement()
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_unconfigure(self, config: pytest.Config) -> None:
-        from .plugin import _SESSION_KEY
-        from .proxy import WorkerStudent
-
-        session = config.stash.get(_SESSION_KEY, None)
-        if session is None:
-            return
-        student = session._student
-        startups = student.startups if isinstance(student, WorkerStudent) else {}
-        m = self.measurement
-        for result in session.results.values():
-            function = result.test_id.partition("::")[2].split("[")[0]
-            spent = max(0.0, result.duration_s - startups.get(result.test_id, 0.0))
-            m.seconds[function] = max(m.seconds.get(function, 0.0), spent)
-            m.score += result.score
-            m.max_score += result.max_score
-        if isinstance(student, WorkerStudent):
-            m.worker_peak = student.sandbox.worker.memory.overall
-
-
 def measure(suite: Suite, seed: int) -> Measurement:
     """Grades the reference once, in this process, and returns what it measured."""
-    from .grade import pytest_args
+    from autograder.engine.grade import run_suite
+    from autograder.engine.intake import read_submission
+    from autograder.engine.plugin import Settings
+    from autograder.engine.proxy import WorkerStudent
 
-    collector = _Collector()
-    with tempfile.TemporaryDirectory() as tmp:
-        args = pytest_args(suite, seed=seed, results=Path(tmp) / "results.json", tests=None,
-                           submission_dir=suite.solutions_dir)
-        started = time.monotonic()
-        pytest.main(args, plugins=[collector])
-        collector.measurement.wall_s = time.monotonic() - started
-    collector.measurement.grader_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return collector.measurement
+    files = read_submission(suite.solutions_dir, suite.student_files).files
+    started = time.monotonic()
+    session = run_suite(Settings(suite=suite, files=files, grading_seed=seed))
+    m = Measurement(wall_s=time.monotonic() - started)
+    student = session.student
+    startups = student.startups if isinstance(student, WorkerStudent) else {}
+    for result in session.results.values():
+        function = result.test_id.partition("::")[2].split("[")[0]
+        spent = max(0.0, result.duration_s - startups.get(result.test_id, 0.0))
+        m.seconds[function] = max(m.seconds.get(function, 0.0), spent)
+        m.score += result.score
+        m.max_score += result.max_score
+    if isinstance(student, WorkerStudent):
+        m.worker_peak = student.sandbox.worker.memory.overall
+    m.grader_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return m
 
 
 def render(suite: Suite, runs: list[Measurement], load_before: float, load_after: float) -> str:
@@ -93,7 +73,7 @@ def render(suite: Suite, runs: list[Measurement], load_before: float, load_after
     lines = [
         f"# The reference's own seconds per hidden test of {suite.homework}: the largest of {len(runs)} "
         f"gradings (seeds 0-{len(runs) - 1}),",
-        "# worker start-up excluded. Written by `python -m autograder.engine.calibrate "
+        "# worker start-up excluded. Written by `python -m autograder.staff.calibrate "
         f"--hw {suite.homework}`; do not edit by hand.",
         f"# Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores ({platform.machine()}), one thread, "
         f"load average {load_before:.2f} before and {load_after:.2f} after.",

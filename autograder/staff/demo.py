@@ -11,8 +11,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from autograder.engine.suite import load_suite
+
 from .batch import grade_in_subprocess
-from .suite import load_suite
 
 
 def run_demo(homeworks: list[str], jobs: int = 2) -> int:
@@ -24,7 +25,7 @@ def run_demo(homeworks: list[str], jobs: int = 2) -> int:
         plan.append((hw, "blank handout", suite.homework_dir / "submission"))
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(grade_in_subprocess, hw, path, work / f"{hw}-{i}", 0, 1800)
+        futures = [pool.submit(grade_in_subprocess, hw, path, work / f"{hw}-{i}", 0)
                    for i, (hw, _, path) in enumerate(plan)]
         outcomes = [f.result() for f in futures]
     print(f"{'homework':10s} {'submission':20s} {'score/max':>12s} {'seconds':>8s}")
@@ -34,7 +35,7 @@ def run_demo(homeworks: list[str], jobs: int = 2) -> int:
             bad += 1
             print(f"{hw:10s} {label:20s} {'error':>12s} {o.seconds:8.1f}  {o.error}")
             continue
-        total = sum(t["max_score"] for t in o.results["tests"])
+        total = o.max_score
         print(f"{hw:10s} {label:20s} {o.results['score']:>5g}/{total:<6g} {o.seconds:8.1f}")
     print(f"graded {len(plan)} submissions in {time.monotonic() - started:.1f} s")
     shutil.rmtree(work, ignore_errors=True)

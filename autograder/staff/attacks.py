@@ -36,8 +36,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .results import MAX_TEST_OUTPUT
-from .suite import Suite, tomllib
+from autograder.engine.results import MAX_TEST_OUTPUT
+from autograder.engine.suite import Suite, read_toml
+
+from .edited_copy import copy_submission, replace_once
 
 MIN_SECRET_LINE = 30  # shorter lines (imports, `return x`) are not evidence of a leak
 KEYS = {"name", "description", "base", "edits", "extra_files", "omit", "zip", "zip_members", "tests", "failed",
@@ -74,7 +76,7 @@ def fill(text: str, kit: Path) -> str:
 
 def unmet_requirements(attack: Attack) -> list[str]:
     """What the platform lacks for this attack (empty when it can run)."""
-    from .sandbox import choose_worker_identity, namespaces_available
+    from autograder.engine.confinement import choose_worker_identity, namespaces_available
 
     missing = []
     if "own-uid" in attack.requires and choose_worker_identity()[0] is None:
@@ -88,8 +90,7 @@ def load_attacks(suite: Suite) -> list[Attack]:
     path = suite.kit_root / "autograder" / "attacks" / suite.homework / "attacks.toml"
     if not path.is_file():
         return []
-    with open(path, "rb") as f:
-        raw = tomllib.load(f).get("attack", [])
+    raw = read_toml(path, AttackError).get("attack", [])
     attacks = []
     for entry in raw:
         unknown = set(entry) - KEYS
@@ -115,9 +116,7 @@ def _apply(folder: Path, edit: dict[str, str], attack: str, kit: Path) -> None:
         head, tail = "".join(lines[:cut]), "".join(lines[cut:])
         target.write_text(head + fill(edit.get("prepend", ""), kit) + tail + fill(edit.get("append", ""), kit))
         return
-    if text.count(edit["old"]) != 1:
-        raise AttackError(f"attack {attack!r}: `old` must occur once in {edit['file']}; update the attack")
-    target.write_text(text.replace(edit["old"], fill(edit["new"], kit)))
+    replace_once(target, edit["old"], fill(edit["new"], kit), f"attack {attack!r}", AttackError)
 
 
 def _zip_bomb_member(archive: zipfile.ZipFile, name: str, size: int) -> None:
@@ -131,10 +130,7 @@ def materialise(suite: Suite, attack: Attack, work: Path) -> Path:
     """Writes the attack's submission (a folder, or a zip beside it) and returns its path."""
     folder = work / attack.name
     shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    source = suite.solutions_dir if attack.base == "reference" else suite.homework_dir / "submission"
-    for name in suite.student_files:
-        shutil.copy2(source / name, folder / name)
+    copy_submission(suite, folder, attack.base)
     for edit in attack.edits:
         _apply(folder, edit, attack.name, suite.kit_root)
     for name, content in attack.extra_files.items():
@@ -227,7 +223,7 @@ def claim_orphans() -> bool:
     """Makes this process the child subreaper of everything it starts, so that a process a grading
     leaves behind (a worker, a student's detached child) is re-parented here, not to init, and
     `run_processes` still finds it. Returns whether the platform allowed it."""
-    from .confinement import become_subreaper
+    from autograder.engine.confinement import become_subreaper
 
     return become_subreaper()
 

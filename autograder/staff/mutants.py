@@ -9,12 +9,14 @@ reference changes.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .suite import Suite, tomllib
+from autograder.engine.carry_forward import END_TO_END
+from autograder.engine.suite import Suite, read_toml
+
+from .edited_copy import copy_submission, replace_once
 
 REQUIRED = ("name", "description", "file", "old", "new", "tests")
 
@@ -37,8 +39,7 @@ def load_mutants(suite: Suite) -> list[Mutant]:
     path = suite.mutants_file
     if not path.is_file():
         return []
-    with open(path, "rb") as f:
-        raw = tomllib.load(f).get("mutant", [])
+    raw = read_toml(path, MutantError).get("mutant", [])
     mutants = []
     for i, entry in enumerate(raw):
         missing = [k for k in REQUIRED if k not in entry]
@@ -54,20 +55,11 @@ def load_mutants(suite: Suite) -> list[Mutant]:
 
 def materialise(suite: Suite, mutant: Mutant, target: Path) -> Path:
     """Writes the reference files with the mutant's edit applied into `target`."""
-    target.mkdir(parents=True, exist_ok=True)
-    for name in suite.student_files:
-        shutil.copy2(suite.solutions_dir / name, target / name)
+    copy_submission(suite, target)
     edited = target / mutant.file
     if not edited.is_file():
         raise MutantError(f"mutant {mutant.name!r}: {mutant.file} is not a solution file of {suite.homework}")
-    text = edited.read_text()
-    count = text.count(mutant.old)
-    if count != 1:
-        raise MutantError(
-            f"mutant {mutant.name!r}: its `old` text occurs {count} times in {mutant.file} (must be once); "
-            "update the mutant to match the current reference."
-        )
-    edited.write_text(text.replace(mutant.old, mutant.new))
+    replace_once(edited, mutant.old, mutant.new, f"mutant {mutant.name!r}", MutantError)
     return target
 
 
@@ -77,12 +69,10 @@ def materialise(suite: Suite, mutant: Mutant, target: Path) -> Path:
 # of them and in no other test of the suite, so that one bug costs the student once (a caller
 # whose helper is wrong is graded on its own logic, from the helper's outputs). End-to-end tests
 # are the exception: a training run or an outcome measured on the whole submission depends on
-# every function, so any bug may cost points there. They carry this gradescope-utils tag:
-#     @tags(END_TO_END)
+# every function, so any bug may cost points there. They carry the gradescope-utils tag
+# `@tags(END_TO_END)` (autograder/engine/carry_forward.py).
 # `make check` grades each mutant on every test that is not end-to-end plus the end-to-end tests
 # it lists (training runs are the slow part of a suite, so the others are skipped).
-
-END_TO_END = "end-to-end"
 
 
 def end_to_end_tests(listing: list[dict[str, Any]]) -> set[str]:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.smoke import OUT, SMOKE_RUNS, Figure, SmokeRun, run_smoke
 from autograder.engine.suite import KIT_ROOT
+from autograder.staff.smoke import OUT, SMOKE_RUNS, Figure, SmokeRun, run_smoke
 
 ALL_RUNS = [run for runs in SMOKE_RUNS.values() for run in runs]
 IGNORE = shutil.ignore_patterns("__pycache__", "runs", "cache", "downloads", "tests")

@@ -30,6 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from autograder.engine.grade import list_tests
+from autograder.engine.results import max_score
+from autograder.engine.suite import Suite, load_suite
+
 from .attacks import (
     Attack,
     claim_orphans,
@@ -40,13 +44,11 @@ from .attacks import (
     verify,
 )
 from .attacks import materialise as materialise_attack
-from .batch import Outcome, grade_in_subprocess, submission_id
-from .grade import list_tests
+from .batch import GRADING_TIMEOUT_S, Outcome, grade_in_subprocess, submission_id
 from .hangs import hang_job
 from .mutants import charge_problem, graded_tests, load_mutants, materialise
 from .packaging import build_autograder, build_handout
 from .points_table import points_table_problems
-from .suite import Suite, load_suite
 
 
 @dataclass(frozen=True)
@@ -65,14 +67,9 @@ def _print(c: Check) -> None:
 def _score_line(outcome: Outcome) -> str:
     if outcome.results is None:
         return f"no results ({outcome.error})"
-    total = sum(t["max_score"] for t in outcome.results["tests"])
+    total = outcome.max_score
     failed = [t["name"] for t in outcome.results["tests"] if t["status"] != "passed"]
     return f"{outcome.results['score']:g}/{total:g}" + (f", failed: {failed[:3]}" if failed else "")
-
-
-def _full_marks(outcome: Outcome) -> bool:
-    r = outcome.results
-    return r is not None and bool(r["tests"]) and r["score"] == sum(t["max_score"] for t in r["tests"])
 
 
 def _zero(outcome: Outcome, suite_tests: int | None) -> bool:
@@ -111,7 +108,7 @@ def _fake_root_run(suite: Suite, zip_path: Path, submission: Path, work: Path) -
     shutil.copytree(submission, root / "submission")
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "MTML_VENV": str(Path(sys.prefix))}
     subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, check=False,
-                   capture_output=True, timeout=1800)
+                   capture_output=True, timeout=GRADING_TIMEOUT_S)
     results = root / "results" / "results.json"
     return json.loads(results.read_text()) if results.is_file() else {}
 
@@ -126,7 +123,7 @@ def _public_tests(suite: Suite, handout: Path, work: Path, with_reference: bool)
         for name in suite.student_files:
             shutil.copy2(suite.solutions_dir / name, tree / suite.homework / "submission" / name)
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{suite.homework}/tests"],
-                          cwd=tree, capture_output=True, timeout=1800, env={**os.environ, "OMP_NUM_THREADS": "1"})
+                          cwd=tree, capture_output=True, timeout=GRADING_TIMEOUT_S, env={**os.environ, "OMP_NUM_THREADS": "1"})
     return done.returncode
 
 
@@ -150,7 +147,7 @@ def _check_packaging(suite: Suite, dist: Path, work: Path) -> list[Check]:
     for label, submission, want_full in (("reference", suite.solutions_dir, True),
                                          ("blank stub", suite.homework_dir / "submission", False)):
         data = _fake_root_run(suite, package, submission, work / label.replace(" ", "-"))
-        total = sum(t["max_score"] for t in data.get("tests", []))
+        total = max_score(data)
         ok = bool(data.get("tests")) and data["score"] == (total if want_full else 0)
         checks.append(Check(suite.homework, f"gradescope zip, fake root, {label}", ok,
                             f"{data.get('score', 'no results')}/{total:g}", time.monotonic() - started))
@@ -172,14 +169,14 @@ def homework_jobs(suite: Suite, seeds: int, work: Path) -> list[tuple[str, Calla
     jobs: list[tuple[str, Callable[[], Outcome], Verdict]] = []
     for seed in range(1, seeds + 1):
         jobs.append((f"reference, seed {seed}",
-                     lambda seed=seed: grade_in_subprocess(hw, suite.solutions_dir, out / f"ref{seed}", seed, 1800),
-                     _expect(_full_marks, "not full marks")))
+                     lambda seed=seed: grade_in_subprocess(hw, suite.solutions_dir, out / f"ref{seed}", seed),
+                     _expect(lambda o: o.full_marks, "not full marks")))
     # Regraded with seed 1 again: the verdicts run in job order, so seed 1's results exist by then.
     jobs.append(("reference, seed 1 again: same results.json",
-                 lambda: grade_in_subprocess(hw, suite.solutions_dir, out / "ref1-again", 1, 1800),
+                 lambda: grade_in_subprocess(hw, suite.solutions_dir, out / "ref1-again", 1),
                  lambda o: _same_results(o, out / "ref1" / f"{submission_id(suite.solutions_dir)}.json")))
     jobs.append(("blank stub scores 0",
-                 lambda: grade_in_subprocess(hw, suite.homework_dir / "submission", out / "stub", 1, 1800),
+                 lambda: grade_in_subprocess(hw, suite.homework_dir / "submission", out / "stub", 1),
                  _expect(lambda o: _zero(o, None), "not 0 with every test failed")))
     jobs.append(hang_job(suite, out))
 
@@ -196,7 +193,7 @@ def homework_jobs(suite: Suite, seeds: int, work: Path) -> list[tuple[str, Calla
         graded = graded_tests(mutant, mutant_listing)
 
         def run(folder: Path = folder, tests: list[str] = graded, name: str = mutant.name) -> Outcome:
-            return grade_in_subprocess(hw, folder, out / f"mutant-{name}", 1, 1800, tests=tests)
+            return grade_in_subprocess(hw, folder, out / f"mutant-{name}", 1, tests=tests)
 
         jobs.append((f"mutant {mutant.name} loses points only where listed", run,
                      lambda o, m=mutant: charge_problem(m, mutant_listing, o.results)))
@@ -212,7 +209,7 @@ def homework_jobs(suite: Suite, seeds: int, work: Path) -> list[tuple[str, Calla
             path = materialise_attack(suite, attack, out / "attacks")
 
             def run_attack(path: Path = path, attack: Attack = attack) -> Outcome:
-                return grade_in_subprocess(hw, path, out / f"attack-{attack.name}", 1, 1800,
+                return grade_in_subprocess(hw, path, out / f"attack-{attack.name}", 1,
                                            tests=list(attack.tests) or None)
 
             jobs.append((f"attack {attack.name}", run_attack,

@@ -16,9 +16,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from autograder.engine.suite import Suite, load_suite
+
 from .batch import grade_all, grade_in_subprocess, submission_id
 from .bench import update_sections
-from .suite import Suite, load_suite
 
 
 def run_audit(homeworks: list[str], runs: int = 20, jobs: int = 2, scale: int = 200) -> int:
@@ -33,7 +34,7 @@ def run_audit(homeworks: list[str], runs: int = 20, jobs: int = 2, scale: int = 
             suite = load_suite(hw)
             for label, path, want_full in (("reference", suite.solutions_dir, True),
                                            ("blank stub", suite.homework_dir / "submission", False)):
-                futures = [pool.submit(grade_in_subprocess, hw, path, work / f"{hw}-{label}-{s}", s, 1800)
+                futures = [pool.submit(grade_in_subprocess, hw, path, work / f"{hw}-{label}-{s}", s)
                            for s in range(1, runs + 1)]
                 scores, good = [], 0
                 for f in futures:
@@ -41,7 +42,7 @@ def run_audit(homeworks: list[str], runs: int = 20, jobs: int = 2, scale: int = 
                     if o.results is None:
                         scores.append(None)
                         continue
-                    total = sum(t["max_score"] for t in o.results["tests"])
+                    total = o.max_score
                     scores.append(o.results["score"])
                     good += o.results["score"] == (total if want_full else 0)
                 failures += runs - good
@@ -101,7 +102,7 @@ def _scale_run(suite: Suite, work: Path, count: int, jobs: int) -> tuple[str, in
         kind = kinds[o.submission_id]
         right = o.results is not None and not o.error
         if right and kind != "attack":
-            total = sum(t["max_score"] for t in o.results["tests"])
+            total = o.max_score
             score = o.results["score"]
             right = score == total if kind == "reference" else score == 0 if kind == "blank stub" else score < total
         counts = tally.setdefault(kind, [0, 0])

@@ -6,6 +6,9 @@ every student module and sends `{"hello": {module: error}}`; then each request i
 `{"target": "pkg.module:function", "args": [...], "kwargs": {...}, "seed": int}`; each reply is
 `{"ok": value}` or `{"error": {"kind", "type", "message"}}`. Nothing here is trusted by the grader:
 every reply is checked there. Copied into the sandbox with `codec.py` and `wire.py`.
+
+The grader's in-process student (`proxy.InProcessStudent`) calls `resolve`, `seed_everything` and
+`describe` too, so that code run without a worker behaves exactly as in one.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ def _student_frames(err: BaseException) -> list[str]:
     return lines[-MAX_TRACE_LINES:]
 
 
-def _describe(err: BaseException, during_import: bool) -> dict[str, str]:
+def describe(err: BaseException, during_import: bool) -> dict[str, str]:
+    """The error reply for an exception of the student's: kind, type and a message for the student."""
     if isinstance(err, SyntaxError) and err.filename and SUBMISSION_PART in err.filename:
         name = err.filename.split(SUBMISSION_PART, 1)[1]
         text = (err.text or "").strip()
@@ -57,29 +61,38 @@ def _describe(err: BaseException, during_import: bool) -> dict[str, str]:
     return {"kind": kind, "type": type(err).__name__, "message": message}
 
 
-class _ImportFailure(Exception):
+class ImportFailure(Exception):
+    """Importing the target's module failed: the student's error is `original`."""
+
     def __init__(self, original: BaseException):
         super().__init__(str(original))
         self.original = original
 
 
-def _resolve(target: str, allowed_prefixes: tuple[str, ...]) -> Any:
+def allowed_prefixes(homework: str) -> tuple[str, ...]:
+    """The modules a call may target besides the probes: the homework's and the data layer's."""
+    return (homework + ".", "data.")
+
+
+def resolve(target: str, homework: str, probes_module: str = PROBES_MODULE) -> Any:
+    """The function a call target `"pkg.module:attr.attr"` names; `"probes:..."` is the suite's probes."""
     module_name, _, attr = target.partition(":")
     if module_name == "probes":
-        module_name = PROBES_MODULE
-    elif not module_name.startswith(allowed_prefixes):
+        module_name = probes_module
+    elif not module_name.startswith(allowed_prefixes(homework)):
         raise ValueError(f"target {target!r} is outside the homework")
     try:
         module = importlib.import_module(module_name)
     except BaseException as err:  # SystemExit at import time is the student's too
-        raise _ImportFailure(err) from err
+        raise ImportFailure(err) from err
     obj: Any = module
     for part in attr.split("."):
         obj = getattr(obj, part)
     return obj
 
 
-def _seed(seed: int) -> None:
+def seed_everything(seed: int) -> None:
+    """Seeds Python's, numpy's and PyTorch's generators, as before every call."""
     import numpy as np
     import torch
 
@@ -94,7 +107,6 @@ def serve(in_fd: int, out_fd: int, homework: str, modules: list[str]) -> None:
     import wire
 
     torch.set_num_threads(1)
-    allowed = (homework + ".", "data.")
     # The hello frame: every student module imported once, up front, so that a submission that
     # hangs or dies at import is recognised as such by the grader, not once per test.
     failed = {}
@@ -102,7 +114,7 @@ def serve(in_fd: int, out_fd: int, homework: str, modules: list[str]) -> None:
         try:
             importlib.import_module(f"{homework}.submission.{name}")
         except BaseException as err:  # the student's import-time error, SystemExit included
-            failed[name] = _describe(err, during_import=True)
+            failed[name] = describe(err, during_import=True)
     wire.write_frame(out_fd, codec.to_bytes({"hello": failed}))
     while True:
         try:
@@ -110,17 +122,16 @@ def serve(in_fd: int, out_fd: int, homework: str, modules: list[str]) -> None:
         except wire.WireClosed:
             return
         try:
-            _seed(int(request.get("seed", 0)))
-            function = _resolve(request["target"], allowed)
+            seed_everything(int(request.get("seed", 0)))
+            function = resolve(request["target"], homework)
             value = function(*request.get("args", []), **request.get("kwargs", {}))
-            reply = {"ok": value}
-            payload = codec.to_bytes(reply, where="the value returned")
-        except _ImportFailure as failure:
-            payload = codec.to_bytes({"error": _describe(failure.original, during_import=True)})
+            payload = codec.ok_reply(value, where="the value returned")
+        except ImportFailure as failure:
+            payload = codec.to_bytes({"error": describe(failure.original, during_import=True)})
         except codec.CodecError as err:
             payload = codec.to_bytes({"error": {"kind": "result", "type": "CodecError", "message": str(err)}})
         except BaseException as err:  # the student's exception, whatever it is, is a test outcome
-            payload = codec.to_bytes({"error": _describe(err, during_import=False)})
+            payload = codec.to_bytes({"error": describe(err, during_import=False)})
         wire.write_frame(out_fd, payload)
 
 

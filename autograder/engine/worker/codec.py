@@ -98,6 +98,13 @@ def to_bytes(value: Any, where: str = "the result", max_bytes: int = 1 << 30) ->
     return buffer.getvalue()
 
 
+def ok_reply(value: Any, where: str = "the value returned") -> bytes:
+    """The bytes of `{"ok": value}`, as `to_bytes` writes them; an error names `where` alone."""
+    buffer = io.BytesIO()
+    torch.save({"ok": encode(value, where)}, buffer)
+    return buffer.getvalue()
+
+
 def from_bytes(payload: bytes) -> Any:
     """Reads what `to_bytes` wrote; raises CodecError on anything that is not plain data."""
     try:

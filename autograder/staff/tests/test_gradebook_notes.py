@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine import batch
 from autograder.engine.tests.fake_kit import SOLUTION, make_fake_kit
+from autograder.staff import batch
 
 # A longer `add` than the reference's one line: long enough to be evidence when copied.
 ALICE = SOLUTION.replace("    return a + b\n", """\

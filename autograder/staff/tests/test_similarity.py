@@ -3,7 +3,7 @@ submission shares with the stub, and one-line answers, are not evidence."""
 
 from __future__ import annotations
 
-from autograder.engine.similarity import MIN_FUNCTION_TOKENS, find_similar, normalised_functions
+from autograder.staff.similarity import MIN_FUNCTION_TOKENS, find_similar, normalised_functions
 
 STUB = b'''import torch
 
