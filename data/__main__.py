@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from data.command_line import prepared
 from data.fetch import MIRROR_ENV, DataError, mirror_root
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
@@ -39,9 +40,7 @@ HOMEWORK_DATASETS = {
 def _movielens() -> str:
     from data import movielens
 
-    folder = movielens.prepare()
-    data = movielens.load_folder(folder)
-    return f"{len(data.train)} train / {len(data.test)} test ratings in {folder}"
+    return prepared(movielens.prepare, movielens.describe)
 
 
 def _omniglot() -> str:
@@ -54,9 +53,7 @@ def _omniglot() -> str:
 def _banking77() -> str:
     from data import banking77
 
-    folder = banking77.prepare()
-    data = banking77.load_folder(folder)
-    return f"{len(data.train)} train / {len(data.test)} test queries in {folder}"
+    return prepared(banking77.prepare, banking77.describe)
 
 
 # Name -> preparer (fetches, verifies, prepares; returns where the result is). The name is also the

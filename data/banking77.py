@@ -21,19 +21,16 @@ set. `python -m data.banking77` fetches and checks the files (`make data` calls 
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
-import logging
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
+from data.command_line import prepare_command
 from data.fetch import DataError, RemoteFile, data_home, fetch
-
-log = logging.getLogger(__name__)
 
 _BASE = "https://raw.githubusercontent.com/PolyAI-LDN/task-specific-datasets/master/banking_data"
 TRAIN_CSV = RemoteFile("train.csv", f"{_BASE}/train.csv", "banking77/train.csv")
@@ -211,15 +208,14 @@ def k_shot(split: Split, shots: int | None, seed: int) -> Split:
     return split.subset(k_shot_indices(split.labels, shots, seed))
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Download and check BANKING77.")
-    parser.add_argument("--home", type=Path, default=None, help="data folder (default: $MTML_DATA_HOME or data/)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    folder = prepare(args.home)
+def describe(folder: Path) -> str:
+    """What a prepared folder holds, read back with every check of `load_folder`."""
     data = load_folder(folder)
-    log.info("BANKING77 ready in %s: %d train / %d test queries, %d intents",
-             folder, len(data.train), len(data.test), len(data.categories))
+    return f"{len(data.train)} train / {len(data.test)} test queries, {len(data.categories)} intents"
+
+
+def main(argv: list[str] | None = None) -> None:
+    prepare_command("data.banking77", "BANKING77", prepare, describe, argv)
 
 
 if __name__ == "__main__":

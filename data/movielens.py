@@ -14,10 +14,8 @@ a fixed seed. `load(source="synthetic")` runs the same parser on files written b
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
-import logging
 import os
 import shutil
 import tempfile
@@ -29,9 +27,8 @@ from pathlib import Path
 import torch
 
 from data import synthetic_movielens
+from data.command_line import prepare_command
 from data.fetch import DataError, RemoteFile, data_home, fetch
-
-log = logging.getLogger(__name__)
 
 ML_100K = RemoteFile(
     name="ml-100k.zip",
@@ -309,17 +306,14 @@ def load(
     raise ValueError(f"source must be 'movielens' or 'synthetic', got {source!r}")
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Download and verify MovieLens 100K.")
-    parser.add_argument("--home", type=Path, default=None, help="data folder (default: $MTML_DATA_HOME or data/)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    folder = prepare(args.home)
+def describe(folder: Path) -> str:
+    """What a prepared folder holds, read back with every check of `load_folder`."""
     data = load_folder(folder)
-    log.info(
-        "MovieLens 100K ready in %s: %d train / %d test ratings, %d users, %d items",
-        folder, len(data.train), len(data.test), data.n_users, data.n_items,
-    )
+    return f"{len(data.train)} train / {len(data.test)} test ratings, {data.n_users} users, {data.n_items} items"
+
+
+def main(argv: list[str] | None = None) -> None:
+    prepare_command("data.movielens", "MovieLens 100K", prepare, describe, argv)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """Homework 0: multi-task recommendation on MovieLens 100K (task conditioning and parameter sharing).
 
 Provided modules: `config` (dataclasses), `training` (the loop), `evaluate` (MRR and MSE), `train`
-(CLI), `grid` (the experiment grid), `plot` (learning curves). Students edit only `submission/`.
+(CLI), `experiments` (the experiment grid), `plots` (learning curves). Students edit only `submission/`.
 """

@@ -2,13 +2,15 @@
 
 The defaults of `TrainConfig` are the real-data protocol of the README (5 epochs, batch 256, Adam
 1e-3, embedding size 32, loss weights 0.5/0.5); every run saves its resolved config as JSON beside its
-results, and `TrainConfig.from_dict` reads it back (unknown keys are an error, not ignored).
+results, and `TrainConfig.from_dict` reads it back (unknown keys are an error, not ignored; the
+methods come from `runconfig.DictConfig`).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
-from typing import Any
+from dataclasses import dataclass
+
+from runconfig import DictConfig
 
 SHARING_MODES = ("shared", "separate", "mmoe")
 TASKS = ("rank", "rating")
@@ -26,7 +28,7 @@ def _check_positive(name: str, value: float) -> None:
 
 
 @dataclass(frozen=True)
-class ModelConfig:
+class ModelConfig(DictConfig):
     """Shape of `MultiTaskRecommender`; the grader builds models from these fields."""
 
     n_users: int
@@ -48,12 +50,9 @@ class ModelConfig:
         for name in ("rating_hidden", "expert_hidden", "tower_hidden"):
             object.__setattr__(self, name, tuple(int(h) for h in getattr(self, name)))
 
-    def to_dict(self) -> dict[str, Any]:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
-
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(DictConfig):
     """One training run. Defaults: the real-data protocol of the README."""
 
     data: str = "movielens"  # "movielens" (official file) | "synthetic" (planted look-alike)
@@ -98,18 +97,3 @@ class TrainConfig:
             embed_dim=self.embed_dim,
             n_experts=self.n_experts,
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> TrainConfig:
-        """Inverse of `to_dict`; unknown keys raise ValueError (a typo must not pass silently)."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise ValueError(f"unknown TrainConfig keys {unknown}; known keys are {sorted(known)}")
-        return cls(**raw)
-
-    def with_(self, **changes: Any) -> TrainConfig:
-        return replace(self, **changes)

@@ -16,7 +16,6 @@ import argparse
 import csv
 import json
 import logging
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from data import movielens
 from hw0.config import DATA_SOURCES, SHARING_MODES, TrainConfig
 from hw0.evaluate import evaluate
 from hw0.training import TrainSet, build_model, fit
+from runconfig import config_parser
 
 log = logging.getLogger(__name__)
 
@@ -54,16 +54,8 @@ CHOICES = {"data": DATA_SOURCES, "sharing": SHARING_MODES}
 
 def build_parser(defaults: TrainConfig | None = None) -> argparse.ArgumentParser:
     """One option per TrainConfig field, defaults from the dataclass (so they cannot drift)."""
-    defaults = defaults or TrainConfig()
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    for f in fields(TrainConfig):
-        flag = "--" + f.name.replace("_", "-")
-        default = getattr(defaults, f.name)
-        if isinstance(default, bool):
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default, help=HELP[f.name])
-        else:
-            choices = CHOICES.get(f.name)
-            parser.add_argument(flag, type=type(default), default=default, choices=choices, help=HELP[f.name])
+    parser = config_parser(TrainConfig, HELP, description=__doc__.split("\n", 1)[0],
+                           defaults=defaults, choices=CHOICES)
     parser.add_argument("--synthetic", action="store_true", help="shorthand for --data synthetic")
     return parser
 

@@ -5,13 +5,15 @@ per training step.
 
 The defaults are the protocol of the README's numbers except N, K and steps, which
 `hw1.experiments.REQUIRED_RUNS` sets per run; every run saves its resolved config beside its
-results, and `TrainConfig.from_dict` reads it back (unknown keys are an error, not ignored).
+results, and `TrainConfig.from_dict` reads it back (unknown keys are an error, not ignored; the
+methods come from `runconfig.DictConfig`).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass
+
+from runconfig import DictConfig
 
 DATA_SOURCES = ("auto", "official", "synthetic")
 MODELS = ("lstm", "attention")  # MANN (model.py) | AttentionMetaLearner (attention.py, extra credit)
@@ -21,7 +23,7 @@ TARGETS: dict[tuple[int, int], float] = {(1, 2): 0.95, (2, 2): 0.95, (1, 3): 0.8
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(DictConfig):
     """One training run of the black-box meta-learner."""
 
     num_classes: int = 2  # N, ways per episode
@@ -62,15 +64,3 @@ class TrainConfig:
     @property
     def run_name(self) -> str:
         return self.name or f"{self.model}_N{self.num_classes}_K{self.num_shots}_seed{self.seed}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> TrainConfig:
-        """The config saved by a run; a key this version does not know is an error."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise ValueError(f"unknown TrainConfig keys {unknown}; known keys: {sorted(known)}.")
-        return cls(**raw)

@@ -31,8 +31,9 @@ from tqdm import tqdm
 
 from hw1.config import DATA_SOURCES, MODELS, TARGETS, TrainConfig
 from hw1.episodes import load_class_sets
-from hw1.plot import plot_accuracy
-from hw1.training import CHECKPOINT, LogRow, cpu_seconds, evaluate, train
+from hw1.plots import plot_accuracy
+from hw1.training import CHECKPOINT, LogRow, cpu_seconds, evaluate, fit
+from runconfig import config_parser
 
 log = logging.getLogger(__name__)
 
@@ -59,17 +60,8 @@ HELP = {
 
 def build_parser(defaults: TrainConfig | None = None) -> argparse.ArgumentParser:
     """One option per TrainConfig field, defaults taken from the dataclass so they cannot drift."""
-    defaults = defaults or TrainConfig()
-    parser = argparse.ArgumentParser(prog="python -m hw1.train", description=__doc__.splitlines()[0])
-    for field in dataclasses.fields(TrainConfig):
-        value = getattr(defaults, field.name)
-        flag = "--" + field.name.replace("_", "-")
-        if isinstance(value, bool):
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=value,
-                                help=HELP[field.name])
-        else:
-            parser.add_argument(flag, type=type(value), default=value,
-                                help=f"{HELP[field.name]} (default: {value})")
+    parser = config_parser(TrainConfig, HELP, prog="python -m hw1.train", description=__doc__.splitlines()[0],
+                           defaults=defaults)
     parser.add_argument("--resume", action="store_true",
                         help="continue the run in the same folder from its checkpoint.pt (same settings; "
                              "--steps may be raised)")
@@ -80,7 +72,7 @@ def config_from_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
     """The run's configuration and whether to resume it."""
     args = vars(build_parser().parse_args(argv))
     resume = args.pop("resume")
-    return TrainConfig(**args), resume
+    return TrainConfig.from_dict(args), resume
 
 
 def _check_resumable(folder: Path, config: TrainConfig) -> None:
@@ -133,9 +125,9 @@ def run(config: TrainConfig, resume: bool = False) -> dict[str, Any]:
             f.flush()  # a long run can be watched (and survives a kill) row by row
             bar.set_postfix(loss=f"{row.train_loss:.3f}", val=f"{row.val_accuracy:.3f}")
 
-        model, rows = train(config, sets["train"].images, sets["val"].images,
-                            on_row=on_row, on_step=lambda _: bar.update(1),
-                            checkpoint=checkpoint, resume=resume)
+        model, rows = fit(config, sets["train"].images, sets["val"].images,
+                          on_row=on_row, on_step=lambda _: bar.update(1),
+                          checkpoint=checkpoint, resume=resume)
     start = time.perf_counter()
     # A generator of its own, so the final test episodes are the same whatever the training did.
     eval_cpu_start = cpu_seconds()

@@ -124,7 +124,7 @@ def save_checkpoint(path: Path, step: int, model: torch.nn.Module, optimizer: to
     partial.replace(path)  # a kill during the write leaves the previous checkpoint intact
 
 
-def train(
+def fit(
     config: TrainConfig,
     train_images: np.ndarray,
     val_images: np.ndarray,

@@ -4,15 +4,16 @@ The defaults are the README's default protocol (5-way, random character split, n
 augmentation, 28 x 28 pixels); `python -m hw2.train protonet --test` with no other flag reproduces
 the README's ProtoNet 1-shot number, and every other row of its results table gives its flags.
 Every run saves its resolved config as JSON beside its results, and `TrainConfig.from_dict`
-reads it back (unknown keys are an error).
+reads it back (unknown keys are an error; the methods come from `runconfig.DictConfig`, and
+`to_dict` writes test_shots as a JSON list).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
-from typing import Any
+from dataclasses import dataclass
 
 from hw2.device import DEVICES, pick_device
+from runconfig import DictConfig
 
 METHODS = ("protonet", "maml")
 DATA_SOURCES = ("auto", "official", "synthetic")
@@ -36,7 +37,7 @@ FASTER_EXECUTION = {
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(DictConfig):
     """One run. Defaults: the README's default protocol."""
 
     method: str = "protonet"  # "protonet" | "maml"
@@ -129,20 +130,3 @@ class TrainConfig:
     def resolved_device(self) -> str:
         """The device this run uses ("auto" resolved on this machine)."""
         return pick_device(self.device)
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["test_shots"] = list(self.test_shots)
-        return out
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> TrainConfig:
-        """Inverse of `to_dict`; unknown keys raise ValueError (a typo must not pass silently)."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise ValueError(f"unknown TrainConfig keys {unknown}; known keys are {sorted(known)}.")
-        return cls(**raw)
-
-    def with_(self, **changes: Any) -> TrainConfig:
-        return replace(self, **changes)

@@ -21,13 +21,13 @@ import argparse
 import json
 import logging
 import time
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from hw2.config import METHODS, TrainConfig
 from hw2.plots import plot_curves
 from hw2.training import TEST_SEED, Learner, evaluate, fit, load_class_sets
+from runconfig import add_config_arguments
 
 log = logging.getLogger(__name__)
 
@@ -70,17 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("method", choices=METHODS, help="protonet or maml")
-    defaults = TrainConfig()
-    for f in fields(TrainConfig):
-        if f.name == "method":
-            continue
-        flag, default = "--" + f.name.replace("_", "-"), getattr(defaults, f.name)
-        if isinstance(default, bool):
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default, help=HELP[f.name])
-        elif isinstance(default, tuple):
-            parser.add_argument(flag, type=int, nargs="+", default=list(default), help=HELP[f.name])
-        else:
-            parser.add_argument(flag, type=type(default), default=default, help=HELP[f.name])
+    add_config_arguments(parser, TrainConfig, HELP, skip={"method"})
     parser.add_argument("--test", action="store_true", help="after training, test on --test-tasks tasks")
     parser.add_argument("--test-only", action="store_true", help="skip training: test the run's checkpoint")
     parser.add_argument("--resume", action="store_true", help="continue from the run's checkpoint.pt")

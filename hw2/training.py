@@ -7,6 +7,7 @@ T test tasks, D embedding features.
     learner = Learner.create(config, image_size)    # network, inner rates, Adam
     history = fit(learner, sets, folder)            # log.csv, checkpoint.pt, returns the rows
     result = evaluate(learner, sets["test"], shots=1, num_tasks=600, seed=2)   # mean, 95% CI
+    predicted = predict_queries(learner, x_support, y_support, x_query)      # [B, N*Q] classes
 
 A step calls `protonet_step` or `outer_step` from `hw2.submission` on one meta-batch and applies
 Adam to the returned loss. Evaluation draws a FIXED set of tasks (a seed per split), so two runs
@@ -33,9 +34,9 @@ from data.omniglot import ClassSet, load_omniglot, split_omniglot
 from hw2.compiled import Encoder
 from hw2.config import TrainConfig
 from hw2.episodes import Episodes, EpisodeSampler, fixed_episodes
-from hw2.metrics import accuracy, mean_ci95
+from hw2.metrics import mean_ci95
 from hw2.networks import ConvNet, functional, init_inner_lrs
-from hw2.submission.maml import maml_task, outer_step
+from hw2.submission.maml import inner_loop, maml_task, outer_step
 from hw2.submission.protonet import compute_prototypes, protonet_step, prototype_logits
 
 log = logging.getLogger(__name__)
@@ -143,19 +144,45 @@ class Learner:
         return row
 
 
-def task_accuracies(learner: Learner, episodes: Episodes) -> torch.Tensor:
-    """[B] float32 query accuracy of each task of a meta-batch, no training."""
+def predict_queries(learner: Learner, x_support: torch.Tensor, y_support: torch.Tensor,
+                    x_query: torch.Tensor) -> torch.Tensor:
+    """The predicted class of every query image of B tasks, no training and no query labels needed.
+
+    x_support: [B, N*K, 1, H, W] float32. y_support: [B, N*K] int64. x_query: [B, N*Q, 1, H, W] float32.
+    Returns [B, N*Q] int64 on the learner's device: ProtoNet, the nearest prototype (largest
+    `prototype_logits`, all B tasks in one forward pass); MAML, the argmax of the classifier adapted
+    on each task's support set (`inner_loop`, train=False), one task at a time.
+    """
     c = learner.config
-    e = episodes.to(learner.config.resolved_device)
-    B, N = e.num_tasks, c.ways
+    device = c.resolved_device
+    xs, ys, xq = x_support.to(device), y_support.to(device), x_query.to(device)
     if c.method == "protonet":
         with torch.no_grad():
-            images = torch.cat([e.x_support, e.x_query], dim=1)  # [B, N*K + N*Q, 1, H, W]
+            images = torch.cat([xs, xq], dim=1)  # [B, N*K + N*Q, 1, H, W]
             emb = learner.net(images)  # [B, N*K + N*Q, D]
-            NK = e.y_support.shape[1]
-            protos = compute_prototypes(emb[:, :NK], e.y_support, N)  # [B, N, D]
-            logits = prototype_logits(emb[:, NK:], protos)  # [B, N*Q, N]
-            return torch.stack([accuracy(logits[b], e.y_query[b]) for b in range(B)])
+            NK = ys.shape[1]
+            protos = compute_prototypes(emb[:, :NK], ys, c.ways)  # [B, N, D]
+            return prototype_logits(emb[:, NK:], protos).argmax(dim=-1)  # [B, N*Q, N] -> [B, N*Q]
+    predictions = []
+    for b in range(xs.shape[0]):
+        forward, params = functional(learner.net)  # a fresh dict per task: inner_loop gets it untouched
+        adapted, _ = inner_loop(forward, params, learner.inner_lrs, xs[b], ys[b], c.inner_steps, False)
+        with torch.no_grad():
+            predictions.append(forward(adapted, xq[b]).argmax(dim=-1))  # [N*Q, N] -> [N*Q]
+    return torch.stack(predictions)
+
+
+def task_accuracies(learner: Learner, episodes: Episodes) -> torch.Tensor:
+    """[B] float32 query accuracy of each task of a meta-batch, no training.
+
+    ProtoNet: the share of `predict_queries` at the query labels. MAML: the accuracy your `maml_task`
+    returns (the same adaptation as `predict_queries`, but batched with vmap when configured).
+    """
+    c = learner.config
+    e = episodes.to(learner.config.resolved_device)
+    if c.method == "protonet":
+        predicted = predict_queries(learner, e.x_support, e.y_support, e.x_query)  # [B, N*Q]
+        return (predicted == e.y_query).float().mean(dim=-1)
     forward, params = functional(learner.net)
 
     def one_task(xs: torch.Tensor, ys: torch.Tensor, xq: torch.Tensor, yq: torch.Tensor) -> torch.Tensor:

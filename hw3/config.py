@@ -3,14 +3,16 @@
 Fields left at None are filled in by `resolve()` from the mode and the number of shots (the learning
 rate of each mode, the number of epochs for K shots), and the resolved config is what every run
 saves beside its results (`config.json`), so a saved run always says exactly what it did.
-`TrainConfig.from_dict` reads one back; unknown keys are an error, not silently ignored.
+`TrainConfig.from_dict` reads one back; unknown keys are an error, not silently ignored (the
+methods come from `runconfig.DictConfig`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields, replace
-from typing import Any
+from dataclasses import dataclass, replace
+
+from runconfig import DictConfig
 
 MODES = ("head", "last-k", "bitfit", "all", "lora")
 DATA_SOURCES = ("banking77", "synthetic")
@@ -65,7 +67,7 @@ def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(DictConfig):
     """One fine-tuning run. Defaults: the README's protocol for BANKING77 on all-MiniLM-L6-v2."""
 
     data: str = "banking77"  # "banking77" (official files) | "synthetic" (keyword task of synthetic.py)
@@ -146,18 +148,3 @@ class TrainConfig:
             head_lr=self.head_lr if self.head_lr is not None else (SYNTHETIC_HEAD_LR if synthetic else HEAD_LR),
             encoder=self.encoder_source,
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> TrainConfig:
-        """Inverse of `to_dict`; unknown keys raise ValueError (a typo must not pass silently)."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise ValueError(f"unknown TrainConfig keys {unknown}; known keys are {sorted(known)}")
-        return cls(**raw)
-
-    def with_(self, **changes: Any) -> TrainConfig:
-        return replace(self, **changes)

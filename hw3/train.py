@@ -21,7 +21,7 @@ import csv
 import json
 import logging
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +29,39 @@ import torch
 
 from hw3.config import MODES, SYNTHETIC_FULL_PER_CLASS, TINY_ENCODER, TrainConfig, default_shots
 from hw3.encoder import TextTokenizer, load_encoder
+from runconfig import add_config_arguments
 
 log = logging.getLogger(__name__)
+
+HELP = {
+    "data": "'banking77' (official files) or 'synthetic' (offline keyword task on a tiny random BERT)",
+    "mode": "what to train: head, last-k, bitfit, all or lora",
+    "seed": "seed of the K-shot draw, initialisation and batch order",
+    "epochs": "passes over the training set (None: from the shots and the data, see config.py)",
+    "batch_size": "sentences per optimizer step",
+    "accum_steps": "micro-batches per optimizer step (gradient accumulation)",
+    "lr": "AdamW rate of the trained encoder parameters (None: the rate of the mode and data)",
+    "head_lr": "AdamW rate of the head (None: the rate of the data)",
+    "weight_decay": "AdamW decoupled weight decay (never on biases or LayerNorms)",
+    "warmup_ratio": "share of the optimizer steps spent warming the rate up from 0",
+    "schedule": "after warm-up: linear, cosine or constant",
+    "max_length": "tokens per sentence, [CLS] and [SEP] included",
+    "head": "cosine or linear classification head",
+    "head_init": "prototypes (start the head at the class means) or random",
+    "cosine_scale": "scale s of the cosine head",
+    "last_k": "top blocks trained by mode last-k",
+    "lora_r": "LoRA rank r",
+    "lora_alpha": "LoRA alpha (the update is scaled by alpha / r)",
+    "lora_targets": "attribute names of the layers LoRA wraps",
+    "encoder": "folder of the pre-trained encoder ('': search, see encoder.py; 'tiny': the tiny BERT)",
+    "synthetic_classes": "classes of the synthetic task",
+    "synthetic_test_per_class": "test sentences per class of the synthetic task",
+    "eval_batch_size": "sentences per forward pass at evaluation",
+    "threads": "torch CPU threads (0: torch's default)",
+    "out_dir": "folder of all runs",
+    "name": "run folder name (empty: built from data, mode, shots and seed)",
+    "progress": "show tqdm progress bars",
+}
 
 
 @dataclass(frozen=True)
@@ -154,23 +185,15 @@ def parse_shots(text: str) -> int | None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m hw3.train", description=__doc__.splitlines()[0])
-    defaults = TrainConfig()
-    special = {"shots", "lora_targets", "progress", "mode"}
-    parser.add_argument("--mode", choices=MODES, default=defaults.mode)
+    """One option per TrainConfig field, defaults from the dataclass (so they cannot drift), but --shots."""
+    parser = argparse.ArgumentParser(prog="python -m hw3.train", description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    add_config_arguments(parser, TrainConfig, HELP, skip={"shots"}, choices={"mode": MODES})
     # No default here: it depends on --data (main fills it in with default_shots).
     parser.add_argument("--shots", type=parse_shots, default=argparse.SUPPRESS,
                         help="K per class, or 'all' (default: 10; 32 with --data synthetic)")
-    parser.add_argument("--lora-targets", nargs="+", default=list(defaults.lora_targets))
-    parser.add_argument("--no-progress", dest="progress", action="store_false", help="no tqdm bars")
     parser.add_argument("--prototypes", nargs="?", const="cosine", choices=("cosine", "euclidean"), default=None,
                         help="run the nearest-prototype baseline (no training) instead of fine-tuning")
-    for f in fields(TrainConfig):
-        if f.name in special:
-            continue
-        kind = {"int": int, "float": float, "str": str}.get(str(f.type).split(" |")[0], str)
-        parser.add_argument(f"--{f.name.replace('_', '-')}", type=kind, default=getattr(defaults, f.name),
-                            help=f"default: {getattr(defaults, f.name)!r}")
     return parser
 
 

@@ -2,7 +2,7 @@
 
 - Episode sampling throughput (episodes per second) of the reference `sample_episode` on the
   uint8 cache against the naive sampler that reads and decodes every PNG from the zips
-  (`omniglot_naive_sampler.py`), side by side in the same run, for 5-way 1-shot and 20-way 5-shot,
+  (`data/tests/naive_zip_sampler.py`), side by side in the same run, for 5-way 1-shot and 20-way 5-shot,
   one episode at a time and in batches of 128.
 - Building the cache from the zips, and loading it.
 - Meta-training steps per second of the reference at the default configuration.
@@ -25,7 +25,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from autograder.bench.omniglot_naive_sampler import NaiveZipSampler
 from autograder.solutions.hw1.loss import query_loss
 from autograder.solutions.hw1.model import MANN
 from autograder.solutions.hw1.sampler import sample_episode
@@ -33,6 +32,7 @@ from data.omniglot.cache import read_cache, write_cache
 from data.omniglot.fake_zip import fake_spec, write_fake_zip
 from data.omniglot.official import OFFICIAL_SPECS, fetch_official, official_zips_available
 from data.omniglot.prepare import read_official_zips
+from data.tests.naive_zip_sampler import NaiveZipSampler
 from hw1.config import TrainConfig
 
 SETTINGS = ((5, 1), (20, 5))  # (N, K) of the throughput table

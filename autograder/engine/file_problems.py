@@ -1,7 +1,7 @@
 """Intake problems of a submission's files, carried into the message of every test they affect.
 
 The intake (grade.py) knows that a file was misplaced or found twice, and passes one sentence per
-allow-listed file name with the plugin's `--file-problem NAME=MESSAGE`. A failed student call is
+allow-listed file name in the grading's settings (`Settings.file_problems`). A failed student call is
 put down to a file when the call's target is that file's module, when a blank stub's
 `TODO: hwN.<module>.<function>` marker names it (a probe calling the stub), or when the message
 names `<file>.py` (a traceback line). Then the sentence comes first, so a student whose file was

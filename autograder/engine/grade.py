@@ -34,14 +34,13 @@ def pytest_args(suite: Suite, tests: list[str] | None = None) -> list[str]:
     return args
 
 
-def run_suite(settings: Settings, tests: list[str] | None = None, quiet: bool = True,
-              plugins: list[object] | None = None) -> GradingSession:
+def run_suite(settings: Settings, tests: list[str] | None = None, quiet: bool = True) -> GradingSession:
     """Runs the hidden suite of `settings.suite` with these settings, in this process; returns the
     session (its results, its student) after results.json, if asked for, has been written."""
     session = GradingSession(settings)
     sink = io.StringIO()
     with contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext():
-        pytest.main(pytest_args(settings.suite, tests), plugins=[session, *(plugins or [])])
+        pytest.main(pytest_args(settings.suite, tests), plugins=[session])
     return session
 
 

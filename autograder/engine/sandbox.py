@@ -1,7 +1,7 @@
 """The untrusted side: a sandbox tree and the worker process that runs student code inside it.
 
 The tree is a pristine copy of the homework package (without its tests) and of the kit's `data`
-package, with only the allow-listed student files overlaid on `hwN/submission/`, plus the worker's
+and `runconfig` packages, with only the allow-listed student files overlaid on `hwN/submission/`, plus the worker's
 own three modules and the suite's `probes.py`. The worker runs in its own session (so the whole
 process group can be killed), under resource limits, with a scrubbed environment, its output
 drained into a bounded buffer, and the confinement layers of `confinement.py`.
@@ -43,7 +43,9 @@ def build_tree(suite: Suite, student_files: dict[str, bytes], parent: Path) -> P
     """
     root = parent / "tree"
     shutil.copytree(suite.homework_dir, root / suite.homework, ignore=_IGNORE)
-    shutil.copytree(suite.kit_root / "data", root / "data", ignore=_IGNORE)
+    for shared in ("data", "runconfig"):  # the packages every homework imports besides its own
+        if (suite.kit_root / shared).is_dir():
+            shutil.copytree(suite.kit_root / shared, root / shared, ignore=_IGNORE)
     submission = root / suite.homework / "submission"
     for name, content in student_files.items():
         (submission / name).write_bytes(content)

@@ -266,5 +266,5 @@ def run_processes(root: int | None = None) -> list[str]:
 
 def machine_state(suite: Suite) -> dict[str, Any]:
     """This checkout's kit files (a digest per folder) and the processes this run has alive."""
-    return {"kit": {name: _tree_digest(suite.kit_root / name) for name in (suite.homework, "autograder", "data")},
+    return {"kit": {name: _tree_digest(suite.kit_root / name) for name in (suite.homework, "autograder", "data", "runconfig")},
             "workers": run_processes()}

@@ -1,7 +1,7 @@
 """Staff command: measure the reference's own time per hidden test and its memory, and write
 `autograder/tests/hwN/budgets.toml`, from which each test's budget is derived (suite.py).
 
-    flock /tmp/cpu0.lock taskset -c 0 .venv/bin/python -m autograder.staff.calibrate --hw hw2
+    .venv/bin/python -m autograder.staff.calibrate --hw hw2
 
 Grades the reference exactly as `make grade` does (sandboxed worker, one thread) `--runs` times
 with grading seeds 0, 1, ...; keeps each test's largest time, less the worker start-ups that fell

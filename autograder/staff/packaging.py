@@ -147,6 +147,7 @@ def student_readme(homework: str, student_files: list[str], root: Path = KIT_ROO
 
 def handout_entries(homework: str, root: Path = KIT_ROOT) -> dict[str, bytes]:
     paths = (_files(root, homework) + _files(root, "data", exclude=["data/tests"])
+             + _files(root, "runconfig", exclude=["runconfig/tests"])
              + _files(root, "handin", exclude=["handin/tests"]))
     entries = {str(p.relative_to(root)): p.read_bytes() for p in paths}
     stubs = {p.name: p.read_text() for p in sorted((root / homework / "submission").glob("*.py"))
@@ -211,6 +212,7 @@ def autograder_entries(homework: str, root: Path = KIT_ROOT) -> dict[str, bytes]
              + _files(root, "autograder/engine", exclude=["autograder/engine/tests"])
              + _files(root, f"autograder/tests/{homework}") + _files(root, f"autograder/solutions/{homework}")
              + _files(root, homework) + _files(root, "data", exclude=["data/tests"])
+             + _files(root, "runconfig", exclude=["runconfig/tests"])
              + _files(root, "handin", exclude=["handin/tests"])
              + [root / "pyproject.toml", root / "README.md"])
     entries = {str(p.relative_to(root)): p.read_bytes() for p in paths}

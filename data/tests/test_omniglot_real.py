@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.bench.omniglot_naive_sampler import NaiveZipSampler
 from data.omniglot import official
 from data.omniglot.load import load_omniglot, prepared_cache_path
 from data.omniglot.nearest_neighbour import nearest_neighbour_accuracy
+from data.tests.naive_zip_sampler import NaiveZipSampler
 
 MIRROR = os.environ.get("DATA_MIRROR")
 pytestmark = pytest.mark.skipif(

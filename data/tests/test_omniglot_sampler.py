@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from autograder.bench.omniglot_naive_sampler import NaiveZipSampler
 from data.omniglot.episode_grid import episode_grid, save_episode_grid
 from data.omniglot.fake_zip import fake_spec, write_fake_zip
 from data.omniglot.nearest_neighbour import nearest_neighbour_accuracy
 from data.omniglot.prepare import read_official_zips
+from data.tests.naive_zip_sampler import NaiveZipSampler
 
 DRAWERS = 4
 SPECS = (

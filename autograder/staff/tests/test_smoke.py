@@ -69,9 +69,10 @@ def test_ci_outputs_go_to_a_temporary_folder(tmp_path):
 
 
 def reference_tree(homework: str, root: Path) -> Path:
-    """The provided code of `homework` and the data package, with the reference as its submission."""
+    """The provided code of `homework`, the data and runconfig packages, with the reference as its submission."""
     shutil.copytree(KIT_ROOT / homework, root / homework, ignore=IGNORE)
-    shutil.copytree(KIT_ROOT / "data", root / "data", ignore=IGNORE)
+    for shared in ("data", "runconfig"):
+        shutil.copytree(KIT_ROOT / shared, root / shared, ignore=IGNORE)
     for path in (KIT_ROOT / "autograder" / "solutions" / homework).glob("*.py"):
         shutil.copy2(path, root / homework / "submission" / path.name)
     return root

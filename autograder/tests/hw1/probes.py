@@ -21,7 +21,7 @@ from hw1.submission.attention import AttentionMetaLearner
 from hw1.submission.loss import query_loss
 from hw1.submission.model import MANN
 from hw1.submission.sampler import sample_episode
-from hw1.training import train
+from hw1.training import fit
 
 
 def sample_episodes(images: np.ndarray, num_classes: int, num_shots: int, count: int, seed: int) -> dict[str, Any]:
@@ -102,7 +102,7 @@ def train_and_predict(
         cfg = TrainConfig(**{**config, "seed": int(config["seed"]) + 7919 * attempt})
         # The learning-curve points use the training classes, so no labelled test episode ever
         # reaches the worker.
-        model, rows = train(cfg, train_images, train_images)
+        model, rows = fit(cfg, train_images, train_images)
         if rows and rows[-1].train_accuracy >= restart_below:
             break
     model.eval()

@@ -3,7 +3,7 @@
 The grader draws a small synthetic task (`episode_data.pattern_classes`: 6 classes, each a random
 ink pattern, drawings that differ by a few pixels; seeded by the grading seed) and splits every
 class's drawings: the first TRAIN_DRAWERS go to the worker, which meta-trains the
-student's model with the provided loop (`hw1.training.train`: the student's sampler, forward and
+student's model with the provided loop (`hw1.training.fit`: the student's sampler, forward and
 loss) and then predicts test episodes that the grader built from the held-out drawings with the
 reference sampler. The worker receives those episodes with the query labels already zeroed; the
 grader keeps the answers and computes the query accuracy itself.

@@ -1,11 +1,11 @@
 """The experiment grid of the README: 3 sharing modes x 2 loss weightings, one command.
 
-    python -m hw0.grid                                   # real data, README protocol
-    python -m hw0.grid --synthetic --embed-dim 8 --lr 3e-3 --epochs 12 --out-dir runs/grid-synthetic
+    python -m hw0.experiments                                   # real data, README protocol
+    python -m hw0.experiments --synthetic --embed-dim 8 --lr 3e-3 --epochs 12 --out-dir runs/grid-synthetic
 
 Takes every option of `python -m hw0.train` (sharing and loss weights are set by the grid). Writes
 one run folder per cell under --out-dir, `summary.csv` (final test MRR and MSE of each cell) and
-`curves.png` (learning curves of all cells, see hw0.plot).
+`curves.png` (learning curves of all cells, see hw0.plots).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from hw0.config import SHARING_MODES
-from hw0.plot import plot_runs
+from hw0.plots import plot_runs
 from hw0.train import config_from_args, load_data, run
 
 # (lambda_rank, lambda_rating): engagement-dominated, and balanced.

@@ -1,4 +1,4 @@
-"""Learning curves of several runs in one PNG: `python -m hw0.plot RUN_DIR [RUN_DIR ...] -o out.png`.
+"""Learning curves of several runs in one PNG: `python -m hw0.plots RUN_DIR [RUN_DIR ...] -o out.png`.
 
 Reads each run's `log.csv` and `config.json` (written by hw0.train) and draws test MRR and test MSE
 against the epoch: one colour per sharing mode, one line style per loss weighting.

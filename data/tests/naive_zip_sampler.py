@@ -1,9 +1,11 @@
 """The naive episode sampler: every image of every episode is read from the zip and decoded anew.
 
 It exists as the baseline of the benchmark that shows why the kit prepares a cache: sampling from
-the uint8 cache is an array index, this is a zip read + PNG decode + area resize per image. It is
-staff-only (under autograder/, never in a handout): the hw1 episode sampler is a student exercise,
-and a working sampler shipped with the data code would be one students could call instead.
+the uint8 cache is an array index, this is a zip read + PNG decode + area resize per image
+(`autograder/bench/hw1.py` times both), and as a reference the data tests check the cache against.
+It is staff-only (in data/tests/, which no handout and no autograder zip ships): the hw1 episode
+sampler is a student exercise, and a working sampler shipped with the data code would be one
+students could call instead.
 
 Dimension letters: N ways (classes per episode), K shots, K+1 samples per class (K support + 1
 query), D = H * W pixels of a flattened image (784 at 28x28).
