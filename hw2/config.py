@@ -52,6 +52,7 @@ class TrainConfig(DictConfig):
     queries: int = 5  # Q, query images per class in training
     meta_batch: int = 4  # B, tasks per outer step
     iterations: int = 1500  # outer steps (the README's ProtoNet 1-shot run; see its results table)
+    cpu_budget_min: float = 0.0  # stop earlier, once training has used this many CPU minutes; 0: no limit
     lr: float = 1e-3  # Adam learning rate of the outer (meta) optimiser
     lr_halve_every: int = 0  # halve lr every this many outer steps (Snell et al.: 2,000); 0: constant
     hidden: int = 64  # F, channels of each conv block
@@ -81,8 +82,8 @@ class TrainConfig(DictConfig):
                      "val_tasks", "test_tasks", "test_queries", "log_every", "synthetic_characters"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"TrainConfig.{name} must be >= 1, got {getattr(self, name)}.")
-        if self.train_ways < 0 or self.lr_halve_every < 0:
-            raise ValueError("TrainConfig.train_ways and lr_halve_every must be >= 0 (0: off).")
+        if self.train_ways < 0 or self.lr_halve_every < 0 or self.cpu_budget_min < 0:
+            raise ValueError("TrainConfig.train_ways, lr_halve_every and cpu_budget_min must be >= 0 (0: off).")
         if self.method == "maml" and self.train_ways not in (0, self.ways):
             raise ValueError("MAML's classifier head has `ways` outputs: train and test with the same ways "
                              f"(got train_ways={self.train_ways}, ways={self.ways}); drop --train-ways.")

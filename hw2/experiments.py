@@ -5,8 +5,9 @@
     python -m hw2.experiments test-shots       # ProtoNet and MAML (trained 1-shot) tested at K = 1..10
 
 Any `hw2.train` option after the name applies to every run (e.g. `--iterations 500 --data
-synthetic`). A run whose folder already holds a finished checkpoint is not trained again, only
-tested, so the experiments share runs (test-shots reuses the 1-shot runs of the other two).
+synthetic`). A run whose folder already holds a finished checkpoint (last iteration or CPU budget reached) is
+not trained again, only tested, so the experiments share runs (test-shots reuses the 1-shot runs
+of the other two); an interrupted one resumes from its checkpoint.
 Each experiment writes `<out_dir>/<name>.md` (a table of test accuracy with 95% CI) and, for
 test-shots, `<out_dir>/test-shots.png`.
 """
@@ -14,6 +15,7 @@ test-shots, `<out_dir>/test-shots.png`.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import logging
 import sys
@@ -23,6 +25,7 @@ from typing import Any
 from hw2.config import TrainConfig
 from hw2.plots import plot_test_shots
 from hw2.train import build_parser, run
+from hw2.training import budget_spent
 
 log = logging.getLogger(__name__)
 
@@ -46,25 +49,36 @@ EXPERIMENTS: dict[str, list[tuple[str, dict[str, Any]]]] = {
 }
 
 
+def _log_rows(config: TrainConfig) -> list[dict[str, str]]:
+    path = Path(config.out_dir) / config.run_name / "log.csv"
+    if not path.is_file():
+        return []
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
 def _finished(config: TrainConfig) -> bool:
-    """Whether the run's folder has a checkpoint at its last iteration (then only test it)."""
-    folder = Path(config.out_dir) / config.run_name
-    if not (folder / "log.csv").is_file() or not (folder / "checkpoint.pt").is_file():
+    """Whether the run's folder has a checkpoint at its last iteration or its CPU budget (then only test it)."""
+    rows = _log_rows(config)
+    if not rows or not (Path(config.out_dir) / config.run_name / "checkpoint.pt").is_file():
         return False
-    last = (folder / "log.csv").read_text().strip().splitlines()[-1].split(",")[0]
-    return last.isdigit() and int(last) >= config.iterations
+    return int(rows[-1]["iteration"]) >= config.iterations or budget_spent(rows, config)
 
 
 def run_experiment(name: str, base: dict[str, Any]) -> dict[str, list[dict[str, float]]]:
-    results = {}
+    """Trains (or resumes, or only tests) each run of experiment `name`; writes its table."""
+    results, compute = {}, {}
     for label, changes in EXPERIMENTS[name]:
         config = TrainConfig.from_dict({**base, **changes})
-        summary = run(config, test=True, test_only=_finished(config))
+        summary = run(config, test=True, test_only=_finished(config), resume=True)
         results[label] = summary["test"]
+        last = _log_rows(config)[-1]
+        compute[label] = f"{int(last['iteration'])} | {float(last['cpu_seconds']) / 60:.1f}"
     out_dir = Path(base["out_dir"])
-    rows = [f"# {name}", "", f"{base['ways']}-way, {base['test_tasks']} test tasks, mean and 95% CI", "",
-            "| run | test K | accuracy |", "|---|---|---|"]
-    rows += [f"| {label} | {r['shots']} | {100 * r['acc']:.2f}% +- {100 * r['ci95']:.2f}% |"
+    rows = [f"# {name}", "", f"{base['ways']}-way, {base['test_tasks']} test tasks, mean and 95% CI; "
+            "training iterations and CPU minutes (validation included)", "",
+            "| run | iterations | CPU min | test K | accuracy |", "|---|---|---|---|---|"]
+    rows += [f"| {label} | {compute[label]} | {r['shots']} | {100 * r['acc']:.2f}% +- {100 * r['ci95']:.2f}% |"
              for label, rs in results.items() for r in rs]
     (out_dir / f"{name}.md").write_text("\n".join(rows) + "\n")
     (out_dir / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")

@@ -43,6 +43,8 @@ HELP = {
     "queries": "Q, query images per class in training",
     "meta_batch": "B, tasks per outer step",
     "iterations": "outer steps",
+    "cpu_budget_min": "stop before --iterations once training (validation included) has used this many CPU "
+                      "minutes, counted across --resume; validates, checkpoints and logs there (0: no limit)",
     "lr": "Adam learning rate of the outer loop",
     "lr_halve_every": "halve the outer learning rate every this many iterations (0: constant)",
     "hidden": "channels of each conv block",
@@ -95,7 +97,8 @@ def run(config: TrainConfig, test: bool = False, test_only: bool = False, resume
         summary["train_seconds"] = float(history[-1]["seconds"])
         summary["val_acc"] = history[-1]["val_acc"]
         summary["compiled_encoder"] = learner.encoder.compiled  # False after a fall-back to eager
-        log.info("trained %d iterations in %.0f s (this session: %.0f s)", config.iterations,
+        summary["iterations"] = int(history[-1]["iteration"])
+        log.info("trained %d iterations in %.0f s (this session: %.0f s)", summary["iterations"],
                  summary["train_seconds"], time.perf_counter() - started)
         plot_curves(folder / "log.csv", folder / "curves.png", title=config.run_name)
     if test or test_only:
@@ -103,6 +106,7 @@ def run(config: TrainConfig, test: bool = False, test_only: bool = False, resume
         results = [evaluate(learner, sets["test"], k, config.test_tasks, TEST_SEED)
                    for k in (config.test_shots or (config.shots,))]
         summary["test"] = results
+        summary["iteration"] = learner.iteration  # of the checkpoint tested
         summary["test_seconds"] = time.perf_counter() - started
         (folder / "test.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary

@@ -215,7 +215,9 @@ def fit(learner: Learner, sets: dict[str, ClassSet], folder: Path, resume: bool 
 
     Writes folder/log.csv (a row every log_every iterations: averages of the training metrics
     since the last row, the validation accuracy when measured, wall and CPU seconds of training so
-    far, the 1-minute load average) and folder/checkpoint.pt.
+    far, the 1-minute load average) and folder/checkpoint.pt. With config.cpu_budget_min, training
+    ends at the first step after which it has used that much CPU time (resumed runs included) and
+    validates and checkpoints there, so that runs of different step costs compare at equal compute.
     resume: continue from folder/checkpoint.pt (model, optimiser, iteration, episode stream).
     """
     c = learner.config
@@ -226,25 +228,30 @@ def fit(learner: Learner, sets: dict[str, ClassSet], folder: Path, resume: bool 
         learner.load(checkpoint, sampler)
         if log_path.is_file():
             with open(log_path) as f:
-                history = [{k: (int(float(v)) if k == "iteration" else float(v)) if v else "" for k, v in row.items()}
-                           for row in csv.DictReader(f)]
+                rows = [{k: (int(float(v)) if k == "iteration" else float(v)) if v else "" for k, v in row.items()}
+                        for row in csv.DictReader(f)]
+            # Rows logged after the checkpoint are trained again from it.
+            history = [row for row in rows if row["iteration"] <= learner.iteration]
         log.info("resumed %s at iteration %d", folder, learner.iteration)
     seconds = float(history[-1]["seconds"]) if history else 0.0
     cpu_before = float(history[-1].get("cpu_seconds") or 0.0) if history else 0.0
     window: list[dict[str, float]] = []
     bar = tqdm(total=c.iterations, initial=learner.iteration, disable=not c.progress, desc=c.run_name)
     started, cpu_started = time.perf_counter() - seconds, _cpu_seconds() - cpu_before
-    while learner.iteration < c.iterations:
+    out_of_budget = budget_spent(history, c)
+    while learner.iteration < c.iterations and not out_of_budget:
         window.append(learner.step(sampler.sample(c.meta_batch)))
         learner.iteration += 1
         bar.update(1)
         it = learner.iteration
-        if it % c.log_every == 0 or it % c.val_every == 0 or it == c.iterations:
+        out_of_budget = c.cpu_budget_min > 0 and _cpu_seconds() - cpu_started >= 60 * c.cpu_budget_min
+        last = it == c.iterations or out_of_budget
+        if it % c.log_every == 0 or it % c.val_every == 0 or last:
             row: dict[str, Any] = {"iteration": it}
             row.update({k: sum(w[k] for w in window) / len(window) for k in window[0]})
             window = []
             row["val_acc"] = ""
-            if it % c.val_every == 0 or it == c.iterations:
+            if it % c.val_every == 0 or last:
                 row["val_acc"] = evaluate(learner, sets["val"], c.shots, c.val_tasks, VAL_SEED)["acc"]
                 learner.save(checkpoint, sampler)
             row["seconds"] = time.perf_counter() - started
@@ -255,6 +262,12 @@ def fit(learner: Learner, sets: dict[str, ClassSet], folder: Path, resume: bool 
             bar.set_postfix(loss=f"{row['loss']:.3f}", acc=f"{row['query_acc']:.3f}")
     bar.close()
     return history
+
+
+def budget_spent(history: list[dict[str, Any]], config: TrainConfig) -> bool:
+    """Whether a run whose log.csv rows are `history` has used up config.cpu_budget_min."""
+    cpu = float(history[-1].get("cpu_seconds") or 0.0) if history else 0.0
+    return config.cpu_budget_min > 0 and cpu >= 60 * config.cpu_budget_min
 
 
 def _cpu_seconds() -> float:

@@ -6,9 +6,8 @@ inner step), the outer steps per second with `execution="loop"` (a Python loop o
 and `execution="batched"` (one encoder call on all tasks for ProtoNet, `torch.func.vmap` over
 tasks for MAML), their ratio, and peak resident memory. Each method runs in its own subprocess
 with the reference solution aliased as `hw2.submission`, on random images (speed does not
-depend on the pixels); loop and batched steps alternate inside it. If real-data runs exist
-under runs/hw2/, it adds the wall time until their validation accuracy first reached each
-milestone, read from their log.csv.
+depend on the pixels); loop and batched steps alternate inside it. The reference training runs
+have their own section (`reference_runs.py`).
 
     .venv/bin/python -m autograder.bench.hw2            # print the markdown (about 2 minutes)
     .venv/bin/python -m autograder.bench.hw2 --one protonet     # one method, as JSON
@@ -17,7 +16,6 @@ milestone, read from their log.csv.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import resource
@@ -31,7 +29,6 @@ from autograder.bench import peak_share
 
 KIT_ROOT = Path(__file__).resolve().parents[2]
 WARMUP, TIMED = 1, 5  # outer steps per execution before timing (first-call overheads) and timed
-MILESTONES = (0.90, 0.95, 0.97, 0.98)  # validation accuracies whose time-to-reach is reported
 
 
 def measure(method: str, threads: int) -> dict[str, float]:
@@ -77,23 +74,6 @@ def _in_subprocess(method: str, threads: int) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _time_to_accuracy(runs: Path) -> list[str]:
-    rows = []
-    for log_csv in sorted(runs.glob("*/log.csv")):
-        with open(log_csv) as f:
-            points = [(float(r["seconds"]), float(r["val_acc"]), int(float(r["iteration"])))
-                      for r in csv.DictReader(f) if r.get("val_acc")]
-        if not points:
-            continue
-        cells = []
-        for goal in MILESTONES:
-            hit = next(((s, it) for s, acc, it in points if acc >= goal), None)
-            cells.append(f"{hit[0] / 60:.0f} min (it. {hit[1]})" if hit else "not reached")
-        best = max(acc for _, acc, _ in points)
-        rows.append(f"| {log_csv.parent.name} | {points[-1][2]} | {100 * best:.1f}% | " + " | ".join(cells) + " |")
-    return rows
-
-
 def bench(threads: int = 1) -> str:
     # One thread: the training tools' CPU setting (one run per core), and the hidden suites'.
     lines = ["## hw2: meta-training speed, per-task loop vs batched",
@@ -111,13 +91,6 @@ def bench(threads: int = 1) -> str:
         ratio = got["batched"] / got["loop"]
         lines.append(f"| {method} | {got['loop']:.3g} | {got['batched']:.3g} | {ratio:.2f} | "
                      f"{'batched' if ratio > 1 else 'loop'} | {got['peak_mb']:.0f} MiB |")
-    rows = _time_to_accuracy(KIT_ROOT / "runs" / "hw2")
-    if rows:
-        lines += ["", "Wall time until the validation accuracy (100 fixed tasks) first reached each level, "
-                  "from the logs of the real-data runs under runs/hw2/ (checked every 250 iterations):", "",
-                  "| run | iterations logged | best val. | " + " | ".join(f"{100 * m:.0f}%" for m in MILESTONES) + " |",
-                  "|---|---|---|" + "---|" * len(MILESTONES)]
-        lines += rows
     # The share of the machine's peak that each method's training step reaches (hw1's MANN too).
     return "\n".join(lines) + "\n\n" + peak_share.bench()
 

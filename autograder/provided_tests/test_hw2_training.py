@@ -29,3 +29,27 @@ def test_training_with_more_ways_validates_five_way_and_logs_cpu_time(tmp_path):
     assert [int(r["iteration"]) for r in rows] == [2, 4]
     assert all(float(r["cpu_seconds"]) > 0 and float(r["load_average"]) >= 0 for r in rows)
     assert all(0.0 <= float(r["val_acc"]) <= 1.0 for r in rows)  # validated on 5-way tasks
+
+
+def test_cpu_budget_ends_training_with_a_validated_checkpoint_and_resume_respects_it(tmp_path):
+    config = TrainConfig(data="synthetic", iterations=50, cpu_budget_min=1e-6, val_every=25, log_every=25,
+                         val_tasks=2, hidden=8, meta_batch=1, progress=False)
+    sets = load_class_sets(config)
+    learner = Learner.create(config, sets["train"].images.shape[-1])
+    history = fit(learner, sets, tmp_path)
+    assert learner.iteration == 1 and [row["iteration"] for row in history] == [1]
+    assert history[-1]["val_acc"] != "" and (tmp_path / "checkpoint.pt").is_file()
+    again = Learner.create(config, sets["train"].images.shape[-1])
+    assert [row["iteration"] for row in fit(again, sets, tmp_path, resume=True)] == [1]  # budget already spent
+
+
+def test_maml_learning_rate_experiment_writes_its_table_with_compute(tmp_path):
+    from hw2.experiments import EXPERIMENTS, main
+
+    main(["maml-lrs", "--data", "synthetic", "--iterations", "2", "--hidden", "8", "--meta-batch", "1",
+          "--val-tasks", "2", "--test-tasks", "2", "--no-progress", "--out-dir", str(tmp_path)])
+    table = (tmp_path / "maml-lrs.md").read_text().splitlines()
+    body = [line for line in table if line.startswith("| MAML")]
+    assert [line.split(" | ")[0][2:] for line in body] == [label for label, _ in EXPERIMENTS["maml-lrs"]]
+    assert all(line.split(" | ")[1] == "2" and float(line.split(" | ")[2]) >= 0 for line in body)
+    assert len(list(tmp_path.glob("maml-*/checkpoint.pt"))) == 4

@@ -1,0 +1,61 @@
+"""The reference-runs tables are made from the recorded files only, and say what the files say."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import torch
+
+from autograder.bench.reference_runs import command, load_runs, record, section
+
+COLUMNS = ["iteration", "loss", "val_acc", "seconds", "cpu_seconds", "load_average"]
+
+
+def _run_folder(folder, config, rows):
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text(json.dumps(config))
+    with open(folder / "log.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(COLUMNS)
+        writer.writerows(rows)
+
+
+def test_section_reports_compute_curve_tests_and_time_to_target(tmp_path):
+    rows = [[50, 0.9, "", 31, 30, 1.2], [100, 0.5, 0.97, 66, 60, 1.5], [200, 0.3, 0.981, 130, 120, 2.5],
+            [300, 0.2, 0.99, 200, 180, 1.1]]
+    _run_folder(tmp_path / "hw2" / "p1", {"method": "protonet", "shots": 1, "data": "official",
+                                          "iterations": 300, "out_dir": "/x"}, rows)
+    (tmp_path / "hw2" / "p1" / "test-it300.json").write_text(
+        json.dumps({"iteration": 300, "shots": 1, "tasks": 600, "acc": 0.9851, "ci95": 0.0023}))
+    _run_folder(tmp_path / "hw2" / "m1", {"method": "maml", "shots": 1, "iterations": 100},
+                [[100, 1.0, 0.9, 70, 66, 1.0]])
+    text = section(load_runs(tmp_path))
+    assert ("| hw2/p1 | `python -m hw2.train protonet --data official --iterations 300` | 300 | 3.0 | 3.3 "
+            "| 1.1-2.5 | 99.0% | 98.51% +- 0.23% (it. 300, 600 tasks) |") in text
+    assert "| hw2/p1 | 98.0% | it. 200 | 2.0 |" in text  # 98.1% at 120 CPU s: the first row at or above
+    assert "| hw2/m1 | 97.0% | not reached in 100 it. | - |" in text
+    assert "| not tested |" in text
+    assert "- hw2/p1: 100: 97.0% (1.0), 200: 98.1% (2.0), 300: 99.0% (3.0)" in text
+
+
+def test_command_lists_only_settings_off_their_defaults():
+    config = {"method": "maml", "inner_lr": 0.04, "inner_steps": 5, "learn_inner_lrs": True, "meta_batch": 4,
+              "test_shots": [1, 5], "progress": False, "name": "x", "cpu_budget_min": 30.0}
+    assert command("hw2", config) == ("python -m hw2.train maml --inner-lr 0.04 --inner-steps 5 --learn-inner-lrs "
+                                      "--test-shots 1 5 --cpu-budget-min 30")
+
+
+def test_record_names_each_test_by_the_iteration_of_its_checkpoint(tmp_path):
+    run = tmp_path / "runs" / "r"
+    _run_folder(run, {"method": "protonet", "shots": 5}, [[500, 0.1, 0.99, 10, 9, 1.0]])
+    tested = tmp_path / "copy-at-250"
+    tested.mkdir()
+    torch.save({"iteration": 250}, tested / "checkpoint.pt")
+    result = {"acc": 0.99, "ci95": 0.001, "shots": 5, "tasks": 600}
+    (tested / "test.json").write_text(json.dumps({"test": [result]}))
+    (run / "test.json").write_text(json.dumps({"iteration": 500, "test": [{**result, "acc": 0.995}]}))
+    dest = record("hw2", run, [tested], root=tmp_path / "records")
+    assert sorted(p.name for p in dest.iterdir()) == ["config.json", "log.csv", "test-it250.json", "test-it500.json"]
+    assert json.loads((dest / "test-it250.json").read_text()) == {"iteration": 250, **result}
+    assert [t["acc"] for t in load_runs(tmp_path / "records")[0].tests] == [0.99, 0.995]
