@@ -1,11 +1,12 @@
 """`python -m hw2.experiments NAME [train options]`: the README's experiments, one command each.
 
     python -m hw2.experiments protonet-shots   # ProtoNet trained 1-shot vs 5-shot, tested at its K
-    python -m hw2.experiments maml-lrs         # MAML: inner lr 0.4 | 0.04 | 0.04 with 5 steps | learned
+    python -m hw2.experiments maml-lrs --iterations 100000 --cpu-budget-min 30
+                                               # MAML: inner lr 0.4 | 0.04 | 0.04 with 5 steps | learned
     python -m hw2.experiments test-shots       # ProtoNet and MAML (trained 1-shot) tested at K = 1..10
 
-Any `hw2.train` option after the name applies to every run (e.g. `--iterations 500 --data
-synthetic`). A run whose folder already holds a finished checkpoint (last iteration or CPU budget reached) is
+Any `hw2.train` option after the name applies to every run, over the defaults of the run's method
+(e.g. `--iterations 500 --data synthetic`). A run whose folder already holds a finished checkpoint (last iteration or CPU budget reached) is
 not trained again, only tested, so the experiments share runs (test-shots reuses the 1-shot runs
 of the other two); an interrupted one resumes from its checkpoint.
 Each experiment writes `<out_dir>/<name>.md` (a table of test accuracy with 95% CI) and, for
@@ -24,7 +25,7 @@ from typing import Any
 
 from hw2.config import TrainConfig
 from hw2.plots import plot_test_shots
-from hw2.train import build_parser, run
+from hw2.train import parse_config, run
 from hw2.training import budget_spent
 
 log = logging.getLogger(__name__)
@@ -65,17 +66,20 @@ def _finished(config: TrainConfig) -> bool:
     return int(rows[-1]["iteration"]) >= config.iterations or budget_spent(rows, config)
 
 
-def run_experiment(name: str, base: dict[str, Any]) -> dict[str, list[dict[str, float]]]:
-    """Trains (or resumes, or only tests) each run of experiment `name`; writes its table."""
+def run_experiment(name: str, options: list[str]) -> dict[str, list[dict[str, float]]]:
+    """Trains (or resumes, or only tests) each run of experiment `name`; writes its table.
+
+    options: `hw2.train` options for every run, over each run's method defaults.
+    """
     results, compute = {}, {}
     for label, changes in EXPERIMENTS[name]:
-        config = TrainConfig.from_dict({**base, **changes})
+        config = parse_config([changes["method"], *options])[0].with_(**changes)
         summary = run(config, test=True, test_only=_finished(config), resume=True)
         results[label] = summary["test"]
         last = _log_rows(config)[-1]
         compute[label] = f"{int(last['iteration'])} | {float(last['cpu_seconds']) / 60:.1f}"
-    out_dir = Path(base["out_dir"])
-    rows = [f"# {name}", "", f"{base['ways']}-way, {base['test_tasks']} test tasks, mean and 95% CI; "
+    out_dir = Path(config.out_dir)
+    rows = [f"# {name}", "", f"{config.ways}-way, {config.test_tasks} test tasks, mean and 95% CI; "
             "training iterations and CPU minutes (validation included)", "",
             "| run | iterations | CPU min | test K | accuracy |", "|---|---|---|---|---|"]
     rows += [f"| {label} | {compute[label]} | {r['shots']} | {100 * r['acc']:.2f}% +- {100 * r['ci95']:.2f}% |"
@@ -83,7 +87,7 @@ def run_experiment(name: str, base: dict[str, Any]) -> dict[str, list[dict[str, 
     (out_dir / f"{name}.md").write_text("\n".join(rows) + "\n")
     (out_dir / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
     if name == "test-shots":
-        plot_test_shots(results, out_dir / "test-shots.png", ways=base["ways"])
+        plot_test_shots(results, out_dir / "test-shots.png", ways=config.ways)
     print("\n".join(rows))
     return results
 
@@ -94,11 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("name", choices=sorted(EXPERIMENTS))
     args, rest = parser.parse_known_args(argv)
-    # The train options (a method is required by that parser; each experiment sets its own).
-    base = vars(build_parser().parse_args(["protonet", *rest]))
-    for flag in ("test", "test_only", "resume", "method"):
-        base.pop(flag)
-    run_experiment(args.name, base)
+    run_experiment(args.name, rest)
 
 
 if __name__ == "__main__":

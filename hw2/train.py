@@ -20,11 +20,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from hw2.config import METHODS, TrainConfig
+from hw2.config import METHODS, TrainConfig, command_line_defaults
 from hw2.plots import plot_curves
 from hw2.training import TEST_SEED, Learner, evaluate, fit, load_class_sets
 from runconfig import add_config_arguments
@@ -67,12 +68,13 @@ HELP = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """One option per TrainConfig field, defaults from the dataclass (so they cannot drift)."""
+def build_parser(method: str = "protonet") -> argparse.ArgumentParser:
+    """One option per TrainConfig field, defaults from `command_line_defaults(method)` (so they cannot drift)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0],
+                                     epilog=f"Defaults shown are {method}'s; each method has its own (hw2/config.py).",
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("method", choices=METHODS, help="protonet or maml")
-    add_config_arguments(parser, TrainConfig, HELP, skip={"method"})
+    add_config_arguments(parser, TrainConfig, HELP, defaults=command_line_defaults(method), skip={"method"})
     parser.add_argument("--test", action="store_true", help="after training, test on --test-tasks tasks")
     parser.add_argument("--test-only", action="store_true", help="skip training: test the run's checkpoint")
     parser.add_argument("--resume", action="store_true", help="continue from the run's checkpoint.pt")
@@ -112,12 +114,20 @@ def run(config: TrainConfig, test: bool = False, test_only: bool = False, resume
     return summary
 
 
+def parse_config(argv: list[str]) -> tuple[TrainConfig, dict[str, bool]]:
+    """The run's TrainConfig (flags over its method's defaults) and the test, test_only and resume switches."""
+    first = argparse.ArgumentParser(add_help=False)
+    first.add_argument("method", nargs="?", choices=METHODS)
+    method = first.parse_known_args(argv)[0].method or "protonet"  # none: the full parser says it is missing
+    args = vars(build_parser(method).parse_args(argv))
+    switches = {name: args.pop(name) for name in ("test", "test_only", "resume")}
+    return TrainConfig.from_dict(args), switches
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    args = vars(build_parser().parse_args(argv))
-    test, test_only, resume = args.pop("test"), args.pop("test_only"), args.pop("resume")
-    config = TrainConfig.from_dict(args)
-    summary = run(config, test=test, test_only=test_only, resume=resume)
+    config, switches = parse_config(sys.argv[1:] if argv is None else list(argv))
+    summary = run(config, **switches)
     for r in summary.get("test", []):
         print(f"{config.run_name}: {config.ways}-way {r['shots']}-shot test accuracy "
               f"{100 * r['acc']:.2f}% +- {100 * r['ci95']:.2f}% (95% CI, {r['tasks']} tasks)")

@@ -9,7 +9,8 @@ from autograder.engine.proxy import alias_submission
 
 alias_submission("hw2", "autograder.solutions.hw2")
 
-from hw2.config import TrainConfig  # noqa: E402
+from hw2.config import COMMAND_LINE_DEFAULTS, TrainConfig  # noqa: E402
+from hw2.train import parse_config  # noqa: E402
 from hw2.training import Learner, fit, load_class_sets  # noqa: E402
 
 
@@ -53,3 +54,12 @@ def test_maml_learning_rate_experiment_writes_its_table_with_compute(tmp_path):
     assert [line.split(" | ")[0][2:] for line in body] == [label for label, _ in EXPERIMENTS["maml-lrs"]]
     assert all(line.split(" | ")[1] == "2" and float(line.split(" | ")[2]) >= 0 for line in body)
     assert len(list(tmp_path.glob("maml-*/checkpoint.pt"))) == 4
+
+
+def test_command_line_starts_from_each_methods_defaults_and_flags_override_them():
+    protonet, switches = parse_config(["protonet", "--test"])
+    assert switches == {"test": True, "test_only": False, "resume": False}
+    assert {k: getattr(protonet, k) for k in COMMAND_LINE_DEFAULTS["protonet"]} == COMMAND_LINE_DEFAULTS["protonet"]
+    assert parse_config(["maml"])[0] == TrainConfig(method="maml")  # MAML: the field defaults
+    tuned = parse_config(["protonet", "--meta-batch", "4", "--iterations", "100"])[0]
+    assert (tuned.meta_batch, tuned.iterations, tuned.train_ways) == (4, 100, 20)
