@@ -9,8 +9,9 @@ step time, printed as a share of the peak.
 
 Steps measured, one thread, with the reference solutions aliased as the submissions, on random
 inputs (speed does not depend on the pixels):
-  - hw2 ProtoNet, 5-way 1-shot, 5 queries per class, meta-batch 4 (the default), encoder eager and
-    compiled with `torch.compile` (`--compile`);
+  - hw2 ProtoNet, 5-way 1-shot, 5 queries per class, meta-batch 4 (TrainConfig's default), encoder
+    eager and compiled with `torch.compile` (`--compile`); and one 20-way task per step (the
+    command line's default), eager and compiled;
   - hw2 MAML, 5-way 1-shot, one inner step, second order, batched and per-task loop;
   - hw1 MANN, 2-way and 4-way 1-shot, batch 128, hidden 128.
 
@@ -85,15 +86,18 @@ def count_flops(step: Callable[[], object]) -> int:
     return counter.get_total_flops()
 
 
-def _hw2_step(method: str, execution: str, compile_encoder: bool = False) -> Callable[[], object]:
+def _hw2_step(method: str, execution: str, compile_encoder: bool = False,
+              command_line: bool = False) -> Callable[[], object]:
+    """One training step at TrainConfig's shapes, or (command_line) at those `python -m hw2.train` trains."""
     import torch
 
-    from hw2.config import TrainConfig
+    from hw2.config import TrainConfig, command_line_defaults
     from hw2.episodes import Episodes
     from hw2.training import Learner
 
-    config = TrainConfig(method=method, execution=execution, compile=compile_encoder, progress=False)
-    N, K, Q, B = config.ways, config.shots, config.queries, config.meta_batch
+    base = command_line_defaults(method) if command_line else TrainConfig(method=method)
+    config = base.with_(execution=execution, compile=compile_encoder, progress=False)
+    N, K, Q, B = config.training_ways, config.shots, config.queries, config.meta_batch
     g = torch.Generator().manual_seed(0)
     episodes = Episodes(
         torch.rand(B, N * K, 1, 28, 28, generator=g), torch.arange(N).repeat_interleave(K).repeat(B, 1),
@@ -138,6 +142,7 @@ def measure() -> dict[str, object]:
     # mathematics, and a share of the peak must credit only the method's own arithmetic.
     work = {"protonet": count_flops(_hw2_step("protonet", "loop")),
             "maml": count_flops(_hw2_step("maml", "loop")),
+            "protonet20": count_flops(_hw2_step("protonet", "loop", command_line=True)),
             "mann2": count_flops(_mann_step(2)), "mann4": count_flops(_mann_step(4))}
     before = {t: matmul_gflops(t) for t in (1, 2)}
     steps: list[tuple[str, str, Callable[[], object]]] = [
@@ -145,6 +150,10 @@ def measure() -> dict[str, object]:
         ("hw2 ProtoNet step, batched, compiled encoder", "protonet",
          _hw2_step("protonet", "batched", compile_encoder=True)),
         ("hw2 ProtoNet step, per-task loop, eager", "protonet", _hw2_step("protonet", "loop")),
+        ("hw2 ProtoNet step, one 20-way task (command-line default), eager", "protonet20",
+         _hw2_step("protonet", "loop", command_line=True)),
+        ("hw2 ProtoNet step, one 20-way task (command-line default), compiled encoder", "protonet20",
+         _hw2_step("protonet", "loop", compile_encoder=True, command_line=True)),
         ("hw2 MAML step (2nd order), batched", "maml", _hw2_step("maml", "batched")),
         ("hw2 MAML step (2nd order), per-task loop", "maml", _hw2_step("maml", "loop")),
         ("hw1 MANN step, 2-way 1-shot, batch 128", "mann2", _mann_step(2)),
