@@ -37,17 +37,21 @@ class TaskNorm(nn.Module):
 
     Mean and (biased) variance are taken over M, H and W for each task and channel, then a
     learned per-channel scale (init 1) and shift (init 0) are applied.
+    fused: compute it with PyTorch's batch-norm kernel (same values to ~1e-5, faster) instead of
+    elementwise operations. Its second derivative under torch.func.vmap came out wrong in torch
+    2.13 (conv-bias meta-gradients that must be 0 were not), so a network that is differentiated
+    twice, MAML's, keeps fused=False; first derivatives agree, with or without vmap.
     """
 
-    def __init__(self, channels: int) -> None:
+    def __init__(self, channels: int, fused: bool = False) -> None:
         super().__init__()
         self.weight = nn.Parameter(torch.ones(channels))
         self.bias = nn.Parameter(torch.zeros(channels))
+        self.fused = fused
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # Not F.batch_norm for a single task, although it computes the same forward: under
-        # torch.func.vmap its second derivative came out wrong in torch 2.13 (conv-bias
-        # meta-gradients that must be 0 were not), which MAML's batched mode relies on.
+        if self.fused:
+            return _fused_task_norm(x, self.weight, self.bias)
         dims = (-4, -2, -1)  # M, H, W: one set of statistics per task and channel
         var, mean = torch.var_mean(x, dim=dims, unbiased=False, keepdim=True)  # [T..., 1, F, 1, 1]
         # Fold the normalisation and the affine map into one scale and one shift per task and
@@ -57,12 +61,31 @@ class TaskNorm(nn.Module):
         return x * scale + shift
 
 
+def _fused_task_norm(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """TaskNorm's forward with F.batch_norm: x [T..., M, F, H, W] float32 -> same shape.
+
+    One task ([M, F, H, W]) is a batch-norm call as it stands. Several tasks are laid out as
+    channel groups, [M, T*F, H, W], so that the kernel's per-channel statistics are per task and
+    channel; the affine parameters repeat once per task.
+    """
+    if x.dim() == 4:
+        return F.batch_norm(x, None, None, weight, bias, training=True, eps=NORM_EPS)
+    M, C, H, W = x.shape[-4:]
+    tasks = x.reshape(-1, M, C, H, W)  # [T, M, F, H, W]
+    T = tasks.shape[0]
+    grouped = tasks.transpose(0, 1).reshape(M, T * C, H, W)  # [M, T*F, H, W]
+    out = F.batch_norm(grouped, None, None, weight.repeat(T), bias.repeat(T), training=True, eps=NORM_EPS)
+    return out.reshape(M, T, C, H, W).transpose(0, 1).reshape(x.shape)
+
+
 class ConvNet(nn.Module):
     """`blocks` conv blocks of `hidden` channels, optionally followed by a linear N-way head.
 
     in_channels: C. hidden: F. blocks: 4 in the papers (tests use fewer on small images).
     image_size: H = W of the inputs; fixes D and the head's input size.
     num_classes: N for a classifier (MAML); None for an embedding network (ProtoNet).
+    fused_norm: TaskNorm's fused kernel (1.2-1.5x faster training steps on a CPU core; see
+    TaskNorm for why a network differentiated twice under vmap, MAML's, must not use it).
     forward: x [T..., M, C, H, W] float32 -> [T..., M, D] (embeddings) or [T..., M, N] (logits).
     """
 
@@ -73,6 +96,7 @@ class ConvNet(nn.Module):
         blocks: int = 4,
         image_size: int = 28,
         num_classes: int | None = None,
+        fused_norm: bool = False,
     ) -> None:
         super().__init__()
         for name, value in (("in_channels", in_channels), ("hidden", hidden), ("blocks", blocks)):
@@ -91,7 +115,7 @@ class ConvNet(nn.Module):
             nn.Conv2d(in_channels if i == 0 else hidden, hidden, kernel_size=3, padding=1)
             for i in range(blocks)
         )
-        self.norms = nn.ModuleList(TaskNorm(hidden) for _ in range(blocks))
+        self.norms = nn.ModuleList(TaskNorm(hidden, fused=fused_norm) for _ in range(blocks))
         self.feature_dim = hidden * side * side  # D
         self.head = nn.Linear(self.feature_dim, num_classes) if num_classes else None
 

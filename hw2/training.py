@@ -66,7 +66,9 @@ class Learner:
     def create(cls, config: TrainConfig, image_size: int = 28) -> Learner:
         torch.manual_seed(config.seed)
         num_classes = config.ways if config.method == "maml" else None  # ProtoNet has no head
-        net = ConvNet(hidden=config.hidden, image_size=image_size, num_classes=num_classes).to(config.resolved_device)
+        # ProtoNet's encoder is differentiated once: the fused normalisation is safe and faster there.
+        net = ConvNet(hidden=config.hidden, image_size=image_size, num_classes=num_classes,
+                      fused_norm=config.method == "protonet").to(config.resolved_device)
         inner_lrs = init_inner_lrs(dict(net.named_parameters()), config.inner_lr, config.learn_inner_lrs)
         inner_lrs = {k: v.detach().to(config.resolved_device).requires_grad_(config.learn_inner_lrs) for k, v in inner_lrs.items()}
         meta_params = list(net.parameters())

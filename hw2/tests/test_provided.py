@@ -22,6 +22,28 @@ def test_network_shapes_and_per_task_normalisation():
     torch.testing.assert_close(net(x), torch.stack([net(x[b]) for b in range(3)]), atol=1e-5, rtol=1e-5)
 
 
+@pytest.mark.parametrize("lead", [(), (3,), (2, 2)])
+def test_fused_normalisation_computes_the_same_values_and_gradients(lead):
+    torch.manual_seed(0)
+    plain = ConvNet(hidden=8, blocks=2, image_size=12)
+    fused = ConvNet(hidden=8, blocks=2, image_size=12, fused_norm=True)
+    fused.load_state_dict(plain.state_dict())
+    with torch.no_grad():  # affine parameters away from their initial 1 and 0
+        for a, b in zip(plain.norms, fused.norms, strict=True):
+            a.weight.uniform_(0.5, 1.5), a.bias.uniform_(-0.5, 0.5)
+            b.weight.copy_(a.weight), b.bias.copy_(a.bias)
+    x = torch.rand(*lead, 6, 1, 12, 12)
+    out_plain, out_fused = plain(x), fused(x)
+    torch.testing.assert_close(out_fused, out_plain, atol=1e-5, rtol=1e-4)
+    weights = torch.rand_like(out_plain)  # a loss that weighs every output differently
+    # Every parameter but the conv biases, whose gradient is 0 up to rounding (the norm removes constants).
+    names = [n for n, _ in plain.named_parameters() if not n.startswith("convs.") or n.endswith("weight")]
+    grads = [torch.autograd.grad((out * weights).sum(), [dict(net.named_parameters())[n] for n in names])
+             for net, out in ((plain, out_plain), (fused, out_fused))]
+    for a, b in zip(*grads, strict=True):
+        torch.testing.assert_close(b, a, atol=1e-4, rtol=1e-4)
+
+
 def test_episode_layout():
     images = np.random.default_rng(0).integers(0, 256, size=(12, 20, 28, 28), dtype=np.uint8)
     classes = ClassSet("train", images, np.arange(12), np.zeros(12, dtype=np.int64))
