@@ -32,7 +32,8 @@ from pathlib import Path
 
 KIT_ROOT = Path(__file__).resolve().parents[2]
 MATMUL_SIDE = 2048
-WARMUP, TIMED = 2, 7  # steps before timing (first-call and allocator overheads) and timed steps
+WARMUP, TIMED = 2, 7
+PROFILED = ("hw2 ProtoNet step, one 20-way task (command-line default), eager", "hw2 MAML step (2nd order), batched")  # steps before timing (first-call and allocator overheads) and timed steps
 
 
 def _median_seconds(step: Callable[[], object], timed: int = TIMED, warmup: int = WARMUP) -> float:
@@ -71,6 +72,20 @@ def _lstm_layer_backward_flops(input_shape, w_ih_shape, w_hh_shape, *args, **kwa
     """Backward of the same: the gradients of the inputs and of the weights, twice the forward
     (the convention FlopCounterMode uses for every matrix product)."""
     return 2 * _lstm_layer_flops(input_shape, w_ih_shape, w_hh_shape)
+
+
+def time_by_operator(step: Callable[[], object], top: int = 6, steps: int = 3) -> list[tuple[str, float]]:
+    """The `top` operators by self CPU time over `steps` calls of `step` (torch.profiler), as
+    (name, share of the profiled time), so the README can say where a step's time goes."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(steps):
+            step()
+    events = prof.key_averages()
+    total = sum(e.self_cpu_time_total for e in events)
+    ranked = sorted(events, key=lambda e: -e.self_cpu_time_total)[:top]
+    return [(e.key, e.self_cpu_time_total / total) for e in ranked]
 
 
 def count_flops(step: Callable[[], object]) -> int:
@@ -167,7 +182,8 @@ def measure() -> dict[str, object]:
         seconds = _median_seconds(step)
         rows.append({"step": name, "gflop": work[method] / 1e9, "seconds": seconds, "first_call_s": first_call_s})
     after = {t: matmul_gflops(t) for t in (1, 2)}
-    return {"matmul_before": before, "matmul_after": after, "rows": rows,
+    profiled = {name: time_by_operator(step) for name, _, step in steps if name in PROFILED}
+    return {"matmul_before": before, "matmul_after": after, "rows": rows, "profiles": profiled,
             "load_average": list(os.getloadavg())}
 
 
@@ -197,6 +213,10 @@ def bench() -> str:
         rate = r["gflop"] / r["seconds"]
         lines.append(f"| {r['step']} | {r['gflop']:.2f} | {1000 * r['seconds']:.0f} | {rate:.1f} | "
                      f"{100 * rate / peak:.0f}% | {r['first_call_s']:.1f} |")
+    lines += ["", "Where the time of a step goes (torch.profiler, self CPU time of each operator over 3 steps, "
+              "one thread; the rest is spread over smaller operators):", ""]
+    for name, ops in got["profiles"].items():
+        lines.append(f"- {name}: " + ", ".join(f"{op} {100 * share:.0f}%" for op, share in ops))
     return "\n".join(lines) + "\n"
 
 
