@@ -24,9 +24,9 @@ SPLITS = ("random", "alphabet")
 EXECUTIONS = ("auto", "loop", "batched")
 
 # Which execution is faster, per device and method. CPU: measured on the course's build machine
-# (README, "Speed": one thread, loop and batched steps interleaved in one process): on a free core the
-# per-task loop was 1.19x faster than the batched call for ProtoNet (smaller calls stay in cache),
-# and the two were level for MAML (batched 1.01x), so ProtoNet loops and MAML keeps vmap. CUDA and
+# (README, "Speed": one thread, loop and batched steps interleaved in one process, nothing else
+# running): the per-task loop was 1.16x faster than the batched call for ProtoNet (smaller calls
+# stay in cache), and MAML's vmap 1.05x faster than its loop, so ProtoNet loops and MAML keeps vmap. CUDA and
 # MPS: not measured for this kit (no GPU was available); one batched call saves kernel launches,
 # the usual GPU result. Pass --execution to override.
 FASTER_EXECUTION = {
