@@ -99,8 +99,7 @@ def run(config: TrainConfig, test: bool = False, test_only: bool = False, resume
         summary["train_seconds"] = float(history[-1]["seconds"])
         summary["val_acc"] = history[-1]["val_acc"]
         summary["compiled_encoder"] = learner.encoder.compiled  # False after a fall-back to eager
-        summary["iterations"] = int(history[-1]["iteration"])
-        log.info("trained %d iterations in %.0f s (this session: %.0f s)", summary["iterations"],
+        log.info("trained %d iterations in %.0f s (this session: %.0f s)", learner.iteration,
                  summary["train_seconds"], time.perf_counter() - started)
         plot_curves(folder / "log.csv", folder / "curves.png", title=config.run_name)
     if test or test_only:
@@ -116,9 +115,7 @@ def run(config: TrainConfig, test: bool = False, test_only: bool = False, resume
 
 def parse_config(argv: list[str]) -> tuple[TrainConfig, dict[str, bool]]:
     """The run's TrainConfig (flags over its method's defaults) and the test, test_only and resume switches."""
-    first = argparse.ArgumentParser(add_help=False)
-    first.add_argument("method", nargs="?", choices=METHODS)
-    method = first.parse_known_args(argv)[0].method or "protonet"  # none: the full parser says it is missing
+    method = next((word for word in argv if word in METHODS), "protonet")  # none: the full parser says so
     args = vars(build_parser(method).parse_args(argv))
     switches = {name: args.pop(name) for name in ("test", "test_only", "resume")}
     return TrainConfig.from_dict(args), switches
