@@ -123,6 +123,8 @@ class TrainConfig(DictConfig):
             extra += f"-train{self.train_ways}way"
         if self.lr_halve_every:
             extra += f"-halve{self.lr_halve_every}"
+        # Other data make another experiment: its run must not resume or overwrite this one's folder.
+        extra += ("-rotate" if self.rotate else "") + ("" if self.split == "random" else f"-{self.split}split")
         return f"{self.method}-{self.ways}way-{self.shots}shot{extra}-s{self.seed}"
 
     @property

@@ -108,3 +108,9 @@ def test_training_ways_default_to_the_test_ways_and_maml_refuses_others():
     assert TrainConfig(train_ways=20, lr_halve_every=2000).run_name == "protonet-5way-1shot-train20way-halve2000-s0"
     with pytest.raises(ValueError, match="drop --train-ways"):
         TrainConfig(method="maml", train_ways=20)
+
+
+def test_runs_on_other_data_get_their_own_folder():
+    assert TrainConfig(rotate=True).run_name == "protonet-5way-1shot-rotate-s0"
+    assert TrainConfig(method="maml", split="alphabet").run_name == "maml-5way-1shot-lr0.4-steps1-alphabetsplit-s0"
+    assert TrainConfig(name="mine", rotate=True).run_name == "mine"
