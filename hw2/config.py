@@ -65,7 +65,7 @@ class TrainConfig(DictConfig):
     shots: int = 1  # K, support images per class in training (and at test, unless --test-shots)
     queries: int = 5  # Q, query images per class in training
     meta_batch: int = 4  # B, tasks per outer step
-    iterations: int = 1500  # outer steps (the README's ProtoNet 1-shot run; see its results table)
+    iterations: int = 1500  # outer steps (MAML on the command line; ProtoNet: COMMAND_LINE_DEFAULTS)
     cpu_budget_min: float = 0.0  # stop earlier, once training has used this many CPU minutes; 0: no limit
     lr: float = 1e-3  # Adam learning rate of the outer (meta) optimiser
     lr_halve_every: int = 0  # halve lr every this many outer steps (Snell et al.: 2,000); 0: constant
