@@ -1,8 +1,10 @@
 """The reference training runs behind the READMEs' "expected results", as BENCHMARKS.md tables.
 
 Each run that a README quotes is recorded under `autograder/bench/reference_runs/<hw>/<run>/`:
-its `config.json` and `log.csv` as the training tool wrote them, and one `test-it<I>.json` per test
-of its checkpoint at iteration I (hw2's test.json or hw1's results.json, in one form). The tables
+its `config.json` and `log.csv` as the training tool wrote them, one `test-it<I>.json` per test
+of its checkpoint at iteration I (hw2's test.json or hw1's results.json, in one form) and
+`machine.json`, the machine that recorded it (record right after the run: CPU minutes are only
+comparable on one kind of processor). The tables
 are made from those files only, so every figure can be traced to a log line:
 
     python -m autograder.bench.reference_runs record hw2 runs/hw2/<run> [--tests DIR ...]
@@ -33,6 +35,7 @@ HW1_LOG_COLUMNS = {"step": "iteration", "val_accuracy": "val_acc", "load1": "loa
 NOT_TRAINING = {"out_dir", "name", "progress", "device"}
 GOAL_MIN = 30  # CPU minutes per required experiment
 CURVE_POINTS = 8  # validation points shown per run (evenly spaced over the logged ones)
+MACHINE_UNKNOWN = "a 2-core x86_64 machine whose processor was not recorded"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,13 +45,15 @@ class Run:
     config: dict[str, Any]
     rows: list[dict[str, float]]  # rows of log.csv: iteration, val_acc ("" when not validated), seconds, ...
     tests: list[dict[str, Any]]  # test-it<I>.json contents, by iteration
+    machine: str  # machine.json's description; runs recorded before it existed: MACHINE_UNKNOWN
 
     @property
     def target(self) -> float | None:
         c = self.config
         if self.hw == "hw1":
             return HW1_TARGETS.get((c["num_shots"], c["num_classes"]))
-        return HW2_TARGETS.get((c["method"], c["shots"])) if c.get("ways", 5) == 5 else None
+        default_protocol = c.get("ways", 5) == 5 and not c.get("rotate") and c.get("split", "random") == "random"
+        return HW2_TARGETS.get((c["method"], c["shots"])) if default_protocol else None
 
     @property
     def validations(self) -> list[dict[str, float]]:
@@ -66,7 +71,10 @@ def load_runs(root: Path = RECORDS) -> list[Run]:
             rows = [{HW1_LOG_COLUMNS.get(k, k): (float(v) if v != "" else "") for k, v in r.items()}
                     for r in csv.DictReader(f)]
         tests = sorted((json.loads(p.read_text()) for p in folder.glob("test-it*.json")), key=lambda t: t["iteration"])
-        runs.append(Run(folder.parent.name, folder.name, json.loads((folder / "config.json").read_text()), rows, tests))
+        about = folder / "machine.json"
+        machine = json.loads(about.read_text())["machine"] if about.is_file() else MACHINE_UNKNOWN
+        runs.append(Run(folder.parent.name, folder.name, json.loads((folder / "config.json").read_text()), rows,
+                        tests, machine))
     return runs
 
 
@@ -126,6 +134,10 @@ def section(runs: list[Run]) -> str:
         lines.append(f"| {run.hw}/{run.name} | `{command(run.hw, run.config)}` | {int(last['iteration']):,} "
                      f"| {_minutes(last)} | {_minutes(last, 'seconds')} | {min(loads):.1f}-{max(loads):.1f} "
                      f"| {'-' if best is None else f'{100 * best:.1f}%'} | {_test_cell(run)} |")
+    lines += ["", "Machines that recorded the runs (CPU minutes compare only between runs of one machine: the same "
+              "training steps can take twice the CPU time on another processor):", ""]
+    for machine in dict.fromkeys(run.machine for run in runs):
+        lines.append(f"- {machine}: " + ", ".join(f"{r.hw}/{r.name}" for r in runs if r.machine == machine))
     lines += ["", "Time to target: CPU minutes until the validation accuracy first reached the run's target, against "
               f"the course's goal of {GOAL_MIN} minutes per required experiment on a 2-core laptop (one core each).",
               "", "| run | target | first reached at | CPU min to target | goal |", "|---|---|---|---|---|"]
@@ -149,8 +161,11 @@ def record(hw: str, run_folder: Path, tests: list[Path], root: Path = RECORDS) -
     root/hw/<run name>/."""
     import torch
 
+    from autograder.staff.bench import machine
+
     dest = root / hw / run_folder.name
     dest.mkdir(parents=True, exist_ok=True)
+    (dest / "machine.json").write_text(json.dumps({"machine": machine()}, indent=2) + "\n")
     for name in ("config.json", "log.csv"):
         shutil.copyfile(run_folder / name, dest / name)
     if (run_folder / "results.json").is_file():  # hw1: the test of the run's last step

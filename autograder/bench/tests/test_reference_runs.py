@@ -7,7 +7,8 @@ import json
 
 import torch
 
-from autograder.bench.reference_runs import command, load_runs, record, section
+from autograder.bench.reference_runs import MACHINE_UNKNOWN, command, load_runs, record, section
+from autograder.staff.bench import cpu_model
 
 COLUMNS = ["iteration", "loss", "val_acc", "seconds", "cpu_seconds", "load_average"]
 
@@ -31,7 +32,10 @@ def test_section_reports_compute_curve_tests_and_time_to_target(tmp_path):
     _run_folder(tmp_path / "hw2" / "m1", {"method": "maml", "shots": 1, "iterations": 100},
                 [[100, 1.0, 0.9, 70, 66, 1.0]])
     _run_folder(tmp_path / "hw2" / "slow", {"method": "protonet", "shots": 1}, [[900, 0.1, 0.985, 3700, 3600, 1.0]])
+    _run_folder(tmp_path / "hw2" / "rot", {"method": "protonet", "shots": 1, "rotate": True},
+                [[900, 0.1, 0.985, 3700, 3600, 1.0]])
     text = section(load_runs(tmp_path))
+    assert "| hw2/rot | 98.0%" not in text  # the targets are the default protocol's
     assert "| hw2/slow | 98.0% | it. 900 | 60.0 | 2.0x the goal |" in text
     assert ("| hw2/p1 | `python -m hw2.train protonet --data official --iterations 300` | 300 | 3.0 | 3.3 "
             "| 1.1-2.5 | 99.0% | 98.51% +- 0.23% (it. 300, 600 tasks) |") in text
@@ -58,7 +62,8 @@ def test_record_names_each_test_by_the_iteration_of_its_checkpoint(tmp_path):
     (tested / "test.json").write_text(json.dumps({"test": [result]}))
     (run / "test.json").write_text(json.dumps({"iteration": 500, "test": [{**result, "acc": 0.995}]}))
     dest = record("hw2", run, [tested], root=tmp_path / "records")
-    assert sorted(p.name for p in dest.iterdir()) == ["config.json", "log.csv", "test-it250.json", "test-it500.json"]
+    assert sorted(p.name for p in dest.iterdir()) == ["config.json", "log.csv", "machine.json", "test-it250.json",
+                                                      "test-it500.json"]
     assert json.loads((dest / "test-it250.json").read_text()) == {"iteration": 250, **result}
     assert [t["acc"] for t in load_runs(tmp_path / "records")[0].tests] == [0.99, 0.995]
 
@@ -73,7 +78,11 @@ def test_hw1_runs_are_read_in_their_own_column_names_and_targets(tmp_path):
                                                   "test_episodes": 1000, "test_accuracy": 0.861,
                                                   "test_accuracy_ci95": 0.014}))
     record("hw1", run, [], root=tmp_path / "records")
+    _run_folder(tmp_path / "records" / "hw1" / "older", {"num_classes": 2, "num_shots": 1}, [[100, 0.5, 0.9, 2, 1, 1.0]])
     text = section(load_runs(tmp_path / "records"))
+    recorder = [line for line in text.splitlines() if line.startswith(f"- {cpu_model()}, ")]
+    assert len(recorder) == 1 and recorder[0].endswith(": hw1/lstm_N3_K1_seed0")  # and the runs recorded before:
+    assert f"- {MACHINE_UNKNOWN}: hw1/older" in text
     assert ("| hw1/lstm_N3_K1_seed0 | `python -m hw1.train --num-classes 3 --steps 400` | 400 | 0.4 | 0.4 | 1.5-2.0 "
             "| 86.0% | 86.10% +- 1.40% (it. 400, 1,000 tasks) |") in text
     assert "| hw1/lstm_N3_K1_seed0 | 85.0% | it. 400 | 0.4 | met |" in text
